@@ -1,0 +1,8 @@
+"""functorch_lite: composable grad, vmap and jit over immutable arrays."""
+from transforms.array import Array  # noqa: F401
+from transforms.errors import ConcretizationError, EscapedTracerError  # noqa: F401
+from xla_like.backends import devices  # noqa: F401
+from xla_like.config import config  # noqa: F401
+from functorch_lite import _array_methods  # noqa: F401
+from functorch_lite import numpy  # noqa: F401
+from functorch_lite._api import make_ir  # noqa: F401

@@ -1,0 +1,137 @@
+"""Turning Python and NumPy values into Arrays, dtype promotion and broadcasting.
+
+These are the NumPy layer's gatekeepers: everything that reaches ``bind`` has
+been converted to an Array (or is a tracer) and promoted to one dtype.
+"""
+import numpy as np
+
+from transforms.array import Array, from_numpy, from_scalar
+from transforms.core import Tracer, bind, eager
+from xla_like import dtypes
+from xla_like.primitives import broadcast_in_dim_p, convert_element_type_p
+
+_PY_SCALARS = (bool, int, float, complex)
+
+def is_array(x):
+    return type(x) is Array or isinstance(x, Tracer)
+
+
+def as_operand(x, what="operand"):
+    """Convert an operand of a NumPy-layer function: arrays pass, scalars become weak."""
+    if type(x) is Array or isinstance(x, Tracer):
+        return x
+    if isinstance(x, _PY_SCALARS):
+        return from_scalar(x)
+    if isinstance(x, (np.ndarray, np.generic)):
+        return from_numpy(np.asarray(x))
+    if isinstance(x, (list, tuple)):
+        return asarray(x)
+    if hasattr(x, "__array__"):
+        return from_numpy(np.asarray(x))
+    raise TypeError(f"{what} of type {type(x).__name__} is not an array or a scalar")
+
+
+def asarray(x, dtype=None):
+    """Convert ``x`` to an Array.  NumPy inputs keep their dtype (float64 stays
+    float64); Python scalars and lists default to float32/int32.
+
+    >>> asarray([1.0, 2.0]).dtype
+    dtype('float32')
+    """
+    if dtype is not None:
+        dtype = dtypes.canonicalize(dtype)
+    if type(x) is Array or isinstance(x, Tracer):
+        return x if dtype is None else convert(x, dtype)
+    if isinstance(x, (np.ndarray, np.generic)) or (
+            hasattr(x, "__array__") and not isinstance(x, (list, tuple))):
+        value = np.asarray(x)
+        return from_numpy(value if dtype is None else value.astype(dtype))
+    if isinstance(x, (list, tuple)) and any(is_array(leaf) for leaf in _nested(x)):
+        from functorch_lite.numpy._shape import stack
+        return stack([asarray(e, dtype) for e in x])
+    value = np.asarray(x)
+    if value.dtype == object:
+        raise TypeError(f"cannot convert {type(x).__name__} to an array: elements are "
+                        "not numbers")
+    if dtype is None:
+        dtype = _default_dtype(value.dtype)
+    return from_numpy(value.astype(dtype))
+
+
+def _nested(x):
+    todo = [x]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, (list, tuple)):
+            todo.extend(item)
+        else:
+            yield item
+
+
+def _default_dtype(np_dtype):
+    """Python data (lists, scalars) defaults to float32 / int32 / complex64."""
+    kind = np_dtype.kind
+    if kind == "f":
+        return dtypes.default_float
+    if kind in "iu":
+        return dtypes.default_int
+    if kind == "c":
+        return dtypes.default_complex
+    return dtypes.canonicalize(np_dtype)
+
+
+def convert(x, dtype, weak=False):
+    """``convert_element_type`` unless ``x`` already has that dtype and weak flag."""
+    aval = x.aval
+    if aval.dtype == dtype and aval.weak == weak:
+        return x
+    if type(x) is Array:   # a concrete value stays a constant, even while tracing
+        return eager(convert_element_type_p, (x,), {"new_dtype": dtype, "weak_type": weak})
+    return bind(convert_element_type_p, x, new_dtype=dtype, weak_type=weak)
+
+
+def result_dtype(*xs):
+    return dtypes.result_type(*[(x.aval.dtype, x.aval.weak) for x in xs])
+
+
+def promote(*xs):
+    """Convert operands to arrays of one promoted dtype (weak if all were weak)."""
+    xs = [as_operand(x) for x in xs]
+    dtype, weak = result_dtype(*xs)
+    return [convert(x, dtype, weak) for x in xs]
+
+
+def broadcast_shapes(*shapes):
+    """NumPy broadcasting of shapes, with an error that shows every shape."""
+    ndim = max(len(s) for s in shapes)
+    out = []
+    for i in range(ndim):
+        sizes = {s[len(s) - ndim + i] for s in shapes if len(s) - ndim + i >= 0}
+        sizes.discard(1)
+        if len(sizes) > 1:
+            raise ValueError("shapes " + ", ".join(str(tuple(s)) for s in shapes)
+                             + " cannot be broadcast together")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
+def broadcast_to(x, shape):
+    """Broadcast ``x`` (already an array) to ``shape`` with ``broadcast_in_dim``."""
+    shape = tuple(shape)
+    if x.aval.shape == shape:
+        return x
+    if len(x.aval.shape) > len(shape):
+        raise ValueError(f"cannot broadcast {x.aval.shape} to the smaller rank shape {shape}")
+    lead = len(shape) - len(x.aval.shape)
+    for d, size in enumerate(x.aval.shape):
+        if size != 1 and size != shape[lead + d]:
+            raise ValueError(f"cannot broadcast shape {x.aval.shape} to {shape}")
+    return bind(broadcast_in_dim_p, x, shape=shape,
+                broadcast_dimensions=tuple(range(lead, len(shape))))
+
+
+def promote_and_broadcast(*xs):
+    """Promote dtypes and broadcast shapes, as NumPy's elementwise functions do."""
+    xs = promote(*xs)
+    shape = broadcast_shapes(*[x.aval.shape for x in xs])
+    return [broadcast_to(x, shape) for x in xs]

@@ -1,0 +1,129 @@
+"""``Array``: an immutable device buffer plus its abstract value.
+
+Operators and NumPy-style methods are attached by ``functorch_lite`` (the layer that
+knows NumPy semantics), so this class holds only what every layer needs.
+"""
+import numpy as np
+
+from xla_like import dtypes
+from xla_like.backends import default_device
+from xla_like.ir import ShapedArray, intern
+
+_PY_SCALARS = (bool, int, float, complex)
+
+
+class Array:
+    """An immutable array.  ``x.at[0].set(1)`` returns an updated copy."""
+    __slots__ = ("_value", "aval")
+    __array_priority__ = 100
+
+    def __init__(self, value, aval):
+        self._value = value
+        self.aval = aval
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    ndim = property(lambda self: len(self.aval.shape))
+    size = property(lambda self: self.aval.size)
+    weak_type = property(lambda self: self.aval.weak)
+
+    @property
+    def device(self):
+        return default_device()
+
+    def devices(self):
+        return {default_device()}
+
+    def __array__(self, dtype=None, copy=None):
+        if copy:
+            return np.array(self._value, dtype=dtype, copy=True)
+        view = np.asarray(self._value, dtype=dtype)
+        if view is self._value or view.base is not None:
+            view = view.view()
+            view.flags.writeable = False
+        return view
+
+    def __setitem__(self, index, value):
+        raise TypeError("arrays are immutable; use x.at[index].set(value) instead of "
+                        "x[index] = value")
+
+    def __len__(self):
+        if not self.aval.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.aval.shape[0]
+
+    def __bool__(self):
+        return bool(self._value)
+
+    def __int__(self):
+        return int(self._value)
+
+    def __float__(self):
+        return float(self._value)
+
+    def __complex__(self):
+        return complex(self._value)
+
+    def __index__(self):
+        if self.aval.dtype.kind not in "iu":
+            raise TypeError(f"only integer arrays can be used as an index, got {self.aval}")
+        return int(self._value)
+
+    __hash__ = None
+
+    def item(self):
+        return np.asarray(self._value).item()
+
+    def tolist(self):
+        return np.asarray(self._value).tolist()
+
+    def __format__(self, spec):
+        if self.aval.shape == ():
+            return format(np.asarray(self._value).item(), spec)
+        return format(str(self), spec)
+
+    def __repr__(self):
+        value = np.asarray(self._value)
+        prefix = "Array("
+        suffix = f", dtype={self.aval.dtype.name}"
+        if self.aval.weak:
+            suffix += ", weak_type=True"
+        if value.size == 0 and value.shape != (0,):
+            body = f"[], shape={value.shape}"
+        else:
+            body = np.array2string(value, separator=", ", prefix=prefix)
+        return f"{prefix}{body}{suffix})"
+
+    def __str__(self):
+        return str(np.asarray(self._value))
+
+    def __reduce__(self):
+        return (_rebuild, (np.asarray(self._value), self.aval))
+
+
+def _rebuild(value, aval):
+    return Array(value, aval)
+
+
+def from_numpy(value, weak=False):
+    """An Array holding a private copy of a NumPy array (its dtype is kept)."""
+    dtype = dtypes.canonicalize(value.dtype)
+    value = np.array(value, dtype=dtype, copy=True)
+    return Array(value, intern(ShapedArray(value.shape, dtype, weak)))
+
+
+def from_scalar(value, dtype=None):
+    """A weak Array from a Python scalar; an explicit ``dtype`` makes it strong."""
+    weak = dtype is None
+    if weak:
+        dtype = dtypes.python_scalar_dtype(value)
+    if isinstance(value, int) and not isinstance(value, bool) and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:
+            raise OverflowError(f"Python int {value} does not fit in {dtype}")
+    weak = weak and dtype != dtypes.bool_
+    return Array(np.asarray(value, dtype=dtype), intern(ShapedArray((), dtype, weak)))
+
+
+def is_python_scalar(x):
+    return isinstance(x, _PY_SCALARS)

@@ -1,0 +1,195 @@
+"""The interpreter core: ``bind``, the interpreter stack, tracers and eager execution.
+
+The active interpreter is context, not data: one ``contextvars`` variable holds the
+innermost interpreter, each interpreter remembers its parent, and they are entered
+and left only through ``interpreter_scope`` (``try/finally``), so an exception never
+leaves the stack dirty.  A tracer belongs to exactly one interpreter instance.
+
+With no interpreter active, ``bind`` runs the primitive eagerly on NumPy; that path
+is kept lean because it is the speed of everyday notebook use.
+"""
+import contextlib
+import contextvars
+
+from transforms.array import Array
+from xla_like.ir import intern
+from transforms.errors import EscapedTracerError
+from transforms.source_info import user_frame
+
+_current = contextvars.ContextVar("functorch_lite_interpreter", default=None)
+
+
+def current_interpreter():
+    return _current.get()
+
+
+def bind(prim, *args, **params):
+    """Apply ``prim`` to ``args``: eagerly, or through the innermost active interpreter."""
+    interpreter = _current.get()
+    if interpreter is None:
+        return eager(prim, args, params)
+    return interpreter.process_primitive(prim, args, params)
+
+
+def bind_binary(prim, x, y):
+    """``bind(prim, x, y)``; eager Arrays sharing one (interned) aval take a short path.
+
+    This is the path of ``x + y`` in a notebook, so it skips building argument tuples
+    and hashing avals: the output aval is cached by the input aval's identity.
+    """
+    aval = x.aval
+    if aval is y.aval and type(x) is Array and _current.get() is None:
+        out_aval = _same_aval_outputs.get((prim, id(aval)))
+        if out_aval is not None:
+            return Array(prim.impl(x._value, y._value), out_aval)
+    return bind(prim, x, y)
+
+
+# ---- eager execution ----------------------------------------------------------------
+
+_eager_avals = {}
+_same_aval_outputs = {}
+_EAGER_CACHE_LIMIT = 20_000
+
+
+def _eager_out_avals(prim, args, params):
+    key = (prim, *[a.aval for a in args], *params.items())
+    try:
+        return _eager_avals[key]
+    except KeyError:
+        pass
+    except TypeError:
+        raise TypeError(f"{prim.name}: params must be hashable (use tuples, not lists), "
+                        f"got {params}") from None
+    in_avals = [a.aval for a in args]
+    out = prim.abstract_eval(*in_avals, **params)
+    out = [intern(a) for a in out] if prim.multiple_results else intern(out)
+    if len(_eager_avals) >= _EAGER_CACHE_LIMIT:
+        _eager_avals.clear()
+        _same_aval_outputs.clear()
+    _eager_avals[key] = out
+    if len(args) == 2 and not params and in_avals[0] is in_avals[1]:
+        # the key holds the aval alive, so its id cannot be reused while cached
+        _same_aval_outputs[(prim, id(in_avals[0]))] = out
+    return out
+
+
+def eager(prim, args, params):
+    """Run ``prim`` on concrete Arrays with the reference implementation."""
+    try:
+        values = [a._value for a in args]
+    except AttributeError:
+        _raise_not_concrete(prim, args)
+    out_aval = _eager_out_avals(prim, args, params)
+    out = prim.impl(*values, **params)
+    if prim.multiple_results:
+        return [Array(v, a) for v, a in zip(out, out_aval)]
+    return Array(out, out_aval)
+
+
+def _raise_not_concrete(prim, args):
+    for i, a in enumerate(args):
+        if isinstance(a, Tracer):
+            raise EscapedTracerError(
+                f"{prim.name} got a traced value (operand {i}) after the transform that "
+                f"created it had finished. {a._interp.describe_tracer(a)} "
+                f"Used at {user_frame()}. Return the value from the transformed function "
+                "instead of storing it outside.")
+        if type(a) is not Array:
+            raise TypeError(f"{prim.name}: operand {i} is a {type(a).__name__}, expected an "
+                            "Array (use functorch_lite.numpy.asarray)")
+    raise AssertionError("unreachable")
+
+
+# ---- interpreters -------------------------------------------------------------------
+
+class Interpreter:
+    """One application of a transform.  Subclasses implement ``process_primitive``."""
+    transform_name = "transform"
+
+    def __init__(self):
+        self.parent = None
+        self.active = False
+
+    def process_primitive(self, prim, args, params):
+        raise NotImplementedError
+
+    def describe_tracer(self, tracer):
+        return f"It was created by {self.transform_name}."
+
+    def concrete_value(self, tracer, conversion):
+        """The concrete value behind ``tracer`` for a Python ``bool``/``int``/index,
+        or raise ``ConcretizationError``."""
+        raise NotImplementedError
+
+
+@contextlib.contextmanager
+def interpreter_scope(interpreter):
+    """Make ``interpreter`` the innermost one for the duration of the block."""
+    interpreter.parent = _current.get()
+    interpreter.active = True
+    token = _current.set(interpreter)
+    try:
+        yield interpreter
+    finally:
+        _current.reset(token)
+        interpreter.active = False
+
+
+@contextlib.contextmanager
+def parent_scope(interpreter):
+    """Run a rule's own ``bind`` calls in the interpreter below ``interpreter``."""
+    token = _current.set(interpreter.parent)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+class Tracer:
+    """A value being transformed.  Operators and methods come from ``functorch_lite``."""
+    __slots__ = ("_interp",)
+    __array_priority__ = 1000
+
+    @property
+    def aval(self):
+        raise NotImplementedError
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    ndim = property(lambda self: len(self.aval.shape))
+    size = property(lambda self: self.aval.size)
+    weak_type = property(lambda self: self.aval.weak)
+
+    def __len__(self):
+        if not self.aval.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.aval.shape[0]
+
+    def __bool__(self):
+        return bool(self._interp.concrete_value(self, "bool"))
+
+    def __int__(self):
+        return int(self._interp.concrete_value(self, "int"))
+
+    def __float__(self):
+        return float(self._interp.concrete_value(self, "float"))
+
+    def __complex__(self):
+        return complex(self._interp.concrete_value(self, "complex"))
+
+    def __index__(self):
+        return self._interp.concrete_value(self, "index").__index__()
+
+    def __array__(self, dtype=None, copy=None):
+        return self._interp.concrete_value(self, "NumPy array").__array__(dtype)
+
+    def __hash__(self):
+        raise TypeError("traced arrays are not hashable")
+
+    def __setitem__(self, index, value):
+        raise TypeError("arrays are immutable; use x.at[index].set(value) instead of "
+                        "x[index] = value")
+
+    def __repr__(self):
+        return f"Traced<{self.aval}> by {self._interp.transform_name}"

@@ -1,0 +1,263 @@
+"""Staging: turn a Python function plus example inputs into a ``Program``.
+
+``StagingInterpreter`` records one equation per ``bind`` (linear in the program's
+size); concrete arrays it meets become constants (0-d ones inline ``Literal``s),
+and values traced by an enclosing transform are captured as extra inputs.
+Error strings that need the whole program (which argument a value came from) are
+built only when an error is raised.
+"""
+import inspect
+
+import numpy as np
+
+from xla_like.ir import Eqn, Literal, Program, ShapedArray, Var
+from transforms.array import Array, from_numpy, from_scalar, is_python_scalar
+from transforms.core import Interpreter, Tracer, interpreter_scope
+from transforms.errors import ConcretizationError, EscapedTracerError, with_location
+from transforms.pytree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+from transforms.source_info import user_frame
+
+
+class StagingTracer(Tracer):
+    __slots__ = ("var",)
+
+    def __init__(self, interp, var):
+        self._interp = interp
+        self.var = var
+
+    @property
+    def aval(self):
+        return self.var.aval
+
+
+class StagingInterpreter(Interpreter):
+    """Records equations instead of running them."""
+
+    def __init__(self, transform_name="make_ir"):
+        super().__init__()
+        self.transform_name = transform_name
+        self.invars = []
+        self.arg_names = {}
+        self.eqns = []
+        self.constvars = []
+        self.consts = []
+        self._const_ids = {}
+        self.captured_vars = []
+        self.captured = []
+        self._captured_ids = {}
+
+    # ---- building ----------------------------------------------------------------
+
+    def new_input(self, aval, name):
+        var = Var(aval)
+        self.invars.append(var)
+        self.arg_names[var] = name
+        return StagingTracer(self, var)
+
+    def process_primitive(self, prim, args, params):
+        inputs = [self.to_atom(a) for a in args]
+        source = user_frame()
+        try:
+            out_avals = prim.abstract_eval(*[x.aval for x in inputs], **params)
+        except (TypeError, ValueError) as e:
+            raise with_location(e, source) from None
+        if not prim.multiple_results:
+            out_var = Var(out_avals)
+            self.eqns.append(Eqn(prim, inputs, (out_var,), params, source))
+            return StagingTracer(self, out_var)
+        out_vars = [Var(a) for a in out_avals]
+        self.eqns.append(Eqn(prim, inputs, out_vars, params, source))
+        return [StagingTracer(self, v) for v in out_vars]
+
+    def to_atom(self, x):
+        """The IR atom for an operand: own tracer, constant, or captured outer value."""
+        if isinstance(x, Tracer):
+            if x._interp is self:
+                return x.var
+            return self._capture(x)
+        if type(x) is Array:
+            if x.aval.shape == ():
+                return Literal(x._value, x.aval)
+            return self._constant(x)
+        raise TypeError(f"{self.transform_name}: cannot stage a {type(x).__name__}; "
+                        "expected an Array")
+
+    def _constant(self, array):
+        key = id(array)
+        if key not in self._const_ids:
+            var = Var(array.aval)
+            self._const_ids[key] = (var, array)
+            self.constvars.append(var)
+            self.consts.append(array._value)
+        return self._const_ids[key][0]
+
+    def _capture(self, tracer):
+        if not tracer._interp.active:
+            raise EscapedTracerError(
+                f"a value traced by a finished {tracer._interp.transform_name} was used "
+                f"inside {self.transform_name} at {user_frame()}. "
+                f"{tracer._interp.describe_tracer(tracer)}")
+        key = id(tracer)
+        if key not in self._captured_ids:
+            var = Var(tracer.aval)
+            self._captured_ids[key] = var
+            self.captured_vars.append(var)
+            self.captured.append(tracer)
+        return self._captured_ids[key]
+
+    def finish(self, outputs):
+        """Close the recording into a ``Program`` whose outputs are ``outputs``.
+
+        Values captured from enclosing transforms become leading inputs; they are
+        returned alongside so the caller can pass them in.
+        """
+        outvars = [self.to_atom(x) for x in outputs]
+        program = Program(self.captured_vars + self.invars, self.constvars, self.consts,
+                          self.eqns, outvars)
+        return program, list(self.captured)
+
+    # ---- errors ------------------------------------------------------------------
+
+    def source_arguments(self, var):
+        """Names of the inputs ``var`` depends on (walks the equations backwards)."""
+        producer = {}
+        for eqn in self.eqns:
+            for out in eqn.outputs:
+                producer[out] = eqn
+        seen, todo, names = {var}, [var], []
+        while todo:
+            v = todo.pop()
+            if v in self.arg_names:
+                names.append(self.arg_names[v])
+            for inp in producer[v].inputs if v in producer else ():
+                if isinstance(inp, Var) and inp not in seen:
+                    seen.add(inp)
+                    todo.append(inp)
+        return sorted(names)
+
+    def describe_tracer(self, tracer):
+        origin = None
+        for eqn in self.eqns:
+            if tracer.var in eqn.outputs:
+                origin = eqn.source
+        names = self.source_arguments(tracer.var)
+        where = f" It was created at {origin}." if origin else ""
+        return (f"The value {tracer.aval} depends on {_name_list(names)} of "
+                f"{self.transform_name}.{where}")
+
+    def concrete_value(self, tracer, conversion):
+        names = self.source_arguments(tracer.var)
+        raise ConcretizationError(
+            f"{self.transform_name} cannot convert a traced value to a Python {conversion} "
+            f"at {user_frame()}: {tracer.aval} depends on {_name_list(names)}, whose values "
+            f"are not known while tracing. Use functorch_lite.numpy.where or lax.cond "
+            f"for value-dependent choices, or mark the argument static with "
+            f"static_argnums/static_argnames.")
+
+
+def _name_list(names):
+    if not names:
+        return "no argument (a value captured while tracing)"
+    quoted = ", ".join(repr(n) for n in names)
+    return f"argument {quoted}" if len(names) == 1 else f"arguments {quoted}"
+
+
+def stage(fun, in_avals, arg_names, transform_name="make_ir"):
+    """Trace ``fun(*flat_inputs) -> flat_outputs`` into ``(program, captured)``."""
+    interp = StagingInterpreter(transform_name)
+    with interpreter_scope(interp):
+        tracers = [interp.new_input(a, n) for a, n in zip(in_avals, arg_names)]
+        outputs = fun(*tracers)
+        return interp.finish(outputs)
+
+
+# ---- staging a user function over pytrees ---------------------------------------------
+
+def _leaf_aval(leaf, name, transform_name):
+    """Abstract value of an input leaf: arrays keep their dtype, scalars are weak."""
+    if isinstance(leaf, (Array, Tracer, ShapedArray)):
+        return leaf if isinstance(leaf, ShapedArray) else leaf.aval
+    if is_python_scalar(leaf):
+        return from_scalar(leaf).aval
+    if isinstance(leaf, (np.ndarray, np.generic)):
+        return from_numpy(np.asarray(leaf)).aval
+    raise TypeError(f"{transform_name}: argument {name} is a {type(leaf).__name__}, not an "
+                    "array or scalar; pass it with static_argnums/static_argnames if it is "
+                    "configuration")
+
+
+def _as_output(leaf, index, transform_name):
+    if isinstance(leaf, (Array, Tracer)):
+        return leaf
+    if is_python_scalar(leaf):
+        return from_scalar(leaf)
+    if isinstance(leaf, (np.ndarray, np.generic)):
+        return from_numpy(np.asarray(leaf))
+    raise TypeError(f"{transform_name}: output {index} is a {type(leaf).__name__}, not an "
+                    "array")
+
+
+def split_static(fun, args, kwargs, static_argnums, static_argnames):
+    """Separate static arguments (kept as Python values) from traced ones.
+
+    Returns ``(dynamic_positions, dyn_kwargs, rebuild)``;
+    ``rebuild(dyn_args, dyn_kwargs)`` calls ``fun`` with the static values put back.
+    """
+    nargs = len(args)
+    static_argnums = {i + nargs if -nargs <= i < 0 else i for i in static_argnums}
+    dynamic = [i for i in range(nargs) if i not in static_argnums]
+    static_kw = {k: v for k, v in kwargs.items() if k in static_argnames}
+    dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_argnames}
+
+    def rebuild(new_args, new_kwargs):
+        full = list(args)
+        for i, value in zip(dynamic, new_args):
+            full[i] = value
+        return fun(*full, **new_kwargs, **static_kw)
+    return dynamic, dyn_kwargs, rebuild
+
+
+def positional_names(fun, nargs):
+    """Names of the first ``nargs`` positional parameters (``args[i]`` when unknown)."""
+    try:
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = []
+    for p in params:
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+        elif p.kind is p.VAR_POSITIONAL:
+            names.extend(f"{p.name}[{i}]" for i in range(nargs - len(names)))
+    names.extend(f"args[{i}]" for i in range(len(names), nargs))
+    return names[:nargs]
+
+
+def leaf_names(top_names, values):
+    """``x``, ``params['w']``, ``batch[0]``: one name per leaf of each value."""
+    return [name + keystr(path)
+            for name, value in zip(top_names, values)
+            for path, _ in tree_flatten_with_path(value)[0]]
+
+
+def trace_function(fun, args, kwargs, static_argnums=(), static_argnames=(),
+                   transform_name="make_ir"):
+    """Stage ``fun(*args, **kwargs)`` into ``(program, captured, out_tree)``."""
+    dynamic, dyn_kwargs, rebuild = split_static(fun, args, kwargs, static_argnums,
+                                                static_argnames)
+    dyn_args = [args[i] for i in dynamic]
+    leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
+    top = positional_names(fun, len(args))
+    kw_keys = sorted(dyn_kwargs)
+    names = leaf_names([top[i] for i in dynamic] + kw_keys,
+                       dyn_args + [dyn_kwargs[k] for k in kw_keys])
+    in_avals = [_leaf_aval(x, n, transform_name) for x, n in zip(leaves, names)]
+    out_tree = []
+
+    def flat_fun(*tracers):
+        new_args, new_kwargs = tree_unflatten(in_tree, tracers)
+        out_leaves, tree = tree_flatten(rebuild(new_args, new_kwargs))
+        out_tree.append(tree)
+        return [_as_output(x, i, transform_name) for i, x in enumerate(out_leaves)]
+    program, captured = stage(flat_fun, in_avals, names, transform_name)
+    return program, captured, out_tree[0]

@@ -1,0 +1,62 @@
+"""Configuration: ``config.update(name, value)``, or the environment variable
+``FUNCTORCH_LITE_<NAME>`` (read at import).  Reading: ``config.check_ir``.
+
+Options:
+
+| name | default | meaning |
+|---|---|---|
+| ``check_ir`` | True | type-check every program ``make_ir`` produces |
+"""
+import os
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _parse_bool(name, text):
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError(f"config option {name!r}: cannot read {text!r} as a bool")
+
+
+class Config:
+    """Library options.  ``config.update("check_ir", False)``"""
+
+    def __init__(self):
+        object.__setattr__(self, "_values", {})
+        object.__setattr__(self, "_options", {})
+
+    def define(self, name, default, parse, doc):
+        """Declare an option (used by the layer that owns it)."""
+        self._options[name] = (parse, doc)
+        env = os.environ.get(f"FUNCTORCH_LITE_{name.upper()}")
+        self._values[name] = default if env is None else parse(name, env)
+
+    def update(self, name, value):
+        if name not in self._options:
+            raise AttributeError(f"unknown config option {name!r}; known options: "
+                                 f"{', '.join(sorted(self._options))}")
+        parse, _ = self._options[name]
+        if isinstance(value, str):
+            value = parse(name, value)
+        self._values[name] = value
+
+    def __getattr__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"unknown config option {name!r}; known options: "
+                                 f"{', '.join(sorted(self._options))}") from None
+
+    def __setattr__(self, name, value):
+        raise AttributeError("use config.update(name, value)")
+
+    def options(self):
+        return {name: (self._values[name], doc) for name, (_, doc) in self._options.items()}
+
+
+config = Config()
+config.define("check_ir", True, _parse_bool, "type-check every program make_ir produces")
