@@ -5,4 +5,4 @@ from xla_like.backends import devices  # noqa: F401
 from xla_like.config import config  # noqa: F401
 from functorch_lite import _array_methods  # noqa: F401
 from functorch_lite import numpy  # noqa: F401
-from functorch_lite._api import make_ir  # noqa: F401
+from functorch_lite._api import device_put, make_ir  # noqa: F401

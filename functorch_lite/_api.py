@@ -1,7 +1,9 @@
 """User-facing entry points that stage functions: ``make_ir``."""
 import functools
 
+from transforms.pytree import tree_map
 from transforms.staging import trace_function
+from xla_like.backends import devices
 from xla_like.config import config
 from xla_like.typecheck import typecheck
 
@@ -32,3 +34,15 @@ def make_ir(fun, static_argnums=(), static_argnames=()):
             typecheck(program)
         return program
     return staged
+
+
+def device_put(x, device=None):
+    """Place ``x`` (array, scalar or pytree of them) on ``device`` (default: the first).
+
+    >>> device_put(np.arange(3.0)).device
+    CpuDevice(id=0)
+    """
+    from functorch_lite.numpy import asarray
+    if device is not None and device not in devices():
+        raise ValueError(f"device_put: unknown device {device!r}; available: {devices()}")
+    return tree_map(asarray, x)

@@ -181,7 +181,7 @@ def _leaf_aval(leaf, name, transform_name):
         return from_scalar(leaf).aval
     if isinstance(leaf, (np.ndarray, np.generic)):
         return from_numpy(np.asarray(leaf)).aval
-    raise TypeError(f"{transform_name}: argument {name} is a {type(leaf).__name__}, not an "
+    raise TypeError(f"{transform_name}: argument {name!r} is a {type(leaf).__name__}, not an "
                     "array or scalar; pass it with static_argnums/static_argnames if it is "
                     "configuration")
 
@@ -233,11 +233,15 @@ def positional_names(fun, nargs):
     return names[:nargs]
 
 
+def _is_abstract(x):
+    return isinstance(x, ShapedArray)
+
+
 def leaf_names(top_names, values):
     """``x``, ``params['w']``, ``batch[0]``: one name per leaf of each value."""
     return [name + keystr(path)
             for name, value in zip(top_names, values)
-            for path, _ in tree_flatten_with_path(value)[0]]
+            for path, _ in tree_flatten_with_path(value, is_leaf=_is_abstract)[0]]
 
 
 def trace_function(fun, args, kwargs, static_argnums=(), static_argnames=(),
@@ -246,7 +250,7 @@ def trace_function(fun, args, kwargs, static_argnums=(), static_argnames=(),
     dynamic, dyn_kwargs, rebuild = split_static(fun, args, kwargs, static_argnums,
                                                 static_argnames)
     dyn_args = [args[i] for i in dynamic]
-    leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
+    leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs), is_leaf=_is_abstract)
     top = positional_names(fun, len(args))
     kw_keys = sorted(dyn_kwargs)
     names = leaf_names([top[i] for i in dynamic] + kw_keys,

@@ -1,0 +1,43 @@
+"""Every primitive has an entry in every rule table (later transforms add their tables)."""
+import pytest
+
+import xla_like
+from xla_like.primitive import lookup_rule
+
+PRIMITIVES = sorted(xla_like.registry.values(), key=lambda p: p.name)
+
+# (transform name, table): later issues append jvp_rules, transpose_rules, batch_rules, ...
+RULE_TABLES = [
+    ("abstract evaluation", {p: p.abstract_eval for p in PRIMITIVES if callable(p.abstract_eval)}),
+    ("reference implementation", {p: p.impl for p in PRIMITIVES if callable(p.impl)}),
+]
+
+
+@pytest.mark.parametrize("transform,table", RULE_TABLES, ids=[t for t, _ in RULE_TABLES])
+def test_every_primitive_has_every_rule(transform, table):
+    missing = [p.name for p in PRIMITIVES if p not in table]
+    assert not missing, f"{transform} rules missing for {missing}"
+
+
+def test_missing_rule_names_transform_and_primitive():
+    with pytest.raises(NotImplementedError, match="vmap rule for 'sin' is not implemented"):
+        lookup_rule({}, xla_like.primitives.sin_p, "vmap")
+
+
+def test_the_catalogue_is_complete():
+    expected = {
+        "exp", "exp2", "log", "log1p", "expm1", "sin", "cos", "tan", "asin", "acos", "atan",
+        "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "logistic", "sqrt", "rsqrt",
+        "cbrt", "erf", "erfc", "erf_inv", "lgamma", "digamma", "abs", "sign", "floor",
+        "ceil", "round", "neg", "is_finite", "not", "add", "sub", "mul", "div", "rem", "pow",
+        "integer_pow", "max", "min", "atan2", "nextafter", "and", "or", "xor", "shift_left",
+        "shift_right_arithmetic", "shift_right_logical", "eq", "ne", "lt", "le", "gt", "ge",
+        "select_n", "clamp", "convert_element_type", "broadcast_in_dim", "reshape",
+        "squeeze", "expand_dims", "transpose", "rev", "pad", "concatenate", "slice",
+        "dynamic_slice", "dynamic_update_slice", "gather", "scatter", "scatter_add",
+        "scatter_mul", "scatter_min", "scatter_max", "iota", "reduce_sum", "reduce_prod",
+        "reduce_max", "reduce_min", "reduce_and", "reduce_or", "argmax", "argmin", "cumsum",
+        "cumprod", "cummax", "cummin", "sort", "dot_general", "conv_general_dilated",
+        "reduce_window_sum", "reduce_window_max", "reduce_window_min", "copy",
+        "threefry2x32"}
+    assert expected <= set(xla_like.registry), sorted(expected - set(xla_like.registry))
