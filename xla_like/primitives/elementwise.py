@@ -278,11 +278,11 @@ convert_element_type_p = Primitive("convert_element_type", _convert_element_type
                                    _convert_element_type_impl)
 
 
-def _copy_abstract_eval(x):
+def _same_aval(x):
     return x
 
 
-copy_p = Primitive("copy", _copy_abstract_eval, np.copy)
+copy_p = Primitive("copy", _same_aval, np.copy)
 
 
 # ---- counter-based random bits ----------------------------------------------------
@@ -320,3 +320,11 @@ def _threefry_impl(k0, k1, x0, x1):
 
 threefry2x32_p = Primitive("threefry2x32", _threefry_abstract_eval, _threefry_impl,
                            multiple_results=True)
+
+
+def _identity_impl(x):
+    return x
+
+
+# The identity, except that differentiation treats its output as a constant.
+stop_gradient_p = Primitive("stop_gradient", _same_aval, _identity_impl)
