@@ -76,8 +76,11 @@ class JVPInterpreter(Interpreter):
             with parent_scope(self):
                 return bind(prim, *primals, **params)
         rule = lookup_rule(jvp_rules, prim, "jvp")
-        with parent_scope(self):
-            primal_out, tangent_out = rule(primals, tangents, **params)
+        if getattr(rule, "runs_in_interpreter", False):    # user rules (custom_jvp)
+            primal_out, tangent_out = rule(self, primals, tangents, **params)
+        else:
+            with parent_scope(self):
+                primal_out, tangent_out = rule(primals, tangents, **params)
         if prim.multiple_results:
             return [self.wrap(p, t) for p, t in zip(primal_out, tangent_out)]
         return self.wrap(primal_out, tangent_out)

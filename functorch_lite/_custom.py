@@ -1,0 +1,168 @@
+"""User-defined derivatives (``custom_jvp``, ``custom_vjp``) and ``checkpoint``.
+
+With no transform active the Python function simply runs (breakpoints work);
+under a transform it is staged into a higher-order primitive whose rules use the
+user's derivative functions.
+"""
+import functools
+
+from transforms import custom_derivatives as cd
+from transforms.core import current_interpreter
+from transforms.pytree import tree_flatten, tree_unflatten
+from functorch_lite.numpy._convert import as_operand
+from xla_like.primitives.higher_order import REMAT_POLICIES
+
+
+class _CustomBase:
+    def __init__(self, fun, nondiff_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+
+    def _prepare(self, args):
+        """Flatten the differentiable arguments; returns helpers to rebuild calls."""
+        nondiff = {i: args[i] for i in self.nondiff_argnums}
+        diff = tuple(a for i, a in enumerate(args) if i not in nondiff)
+        leaves, in_tree = tree_flatten(diff)
+        leaves = [as_operand(x) for x in leaves]
+        out_tree = []
+
+        def full_args(flat):
+            it = iter(tree_unflatten(in_tree, flat))
+            return [nondiff[i] if i in nondiff else next(it) for i in range(len(args))]
+
+        def flat_fun(*flat):
+            out_leaves, tree = tree_flatten(self.fun(*full_args(flat)))
+            out_tree.append(tree)
+            return [as_operand(x) for x in out_leaves]
+        nondiff_values = [nondiff[i] for i in self.nondiff_argnums]
+        return leaves, in_tree, out_tree, full_args, flat_fun, nondiff_values
+
+
+class custom_jvp(_CustomBase):
+    """A function with a user-defined JVP (forward derivative)::
+
+        @custom_jvp
+        def f(x):
+            return fnp.log1p(fnp.exp(x))
+
+        @f.defjvp
+        def f_jvp(primals, tangents):
+            (x,), (t,) = primals, tangents
+            return f(x), t * fnp.exp(x) / (1.0 + fnp.exp(x))
+
+    ``nondiff_argnums`` arguments are static and passed first to the rule.
+    """
+
+    def __init__(self, fun, nondiff_argnums=()):
+        super().__init__(fun, nondiff_argnums)
+        self.jvp = None
+
+    def defjvp(self, jvp):
+        self.jvp = jvp
+        return jvp
+
+    def __call__(self, *args):
+        if self.jvp is None:
+            raise AttributeError(f"custom_jvp {self.__name__}: no JVP rule; call defjvp first")
+        if current_interpreter() is None or cd.running_own_rule(self):
+            return self.fun(*args)
+        leaves, in_tree, out_tree, full_args, flat_fun, nondiff = self._prepare(args)
+
+        def flat_rule(primals, tangents):
+            p_tree = tree_unflatten(in_tree, primals)
+            t_tree = tree_unflatten(in_tree, tangents)
+            outs, t_outs = self.jvp(*nondiff, tuple(p_tree), tuple(t_tree))
+            return ([as_operand(x) for x in tree_flatten(outs)[0]],
+                    [as_operand(x) for x in tree_flatten(t_outs)[0]])
+        rule = cd.UserRule(self, flat_rule, getattr(self.jvp, "__name__", "jvp"))
+        outs = cd.bind_custom_jvp(flat_fun, rule, leaves, "custom_jvp")
+        return tree_unflatten(out_tree[0], outs)
+
+
+class custom_vjp(_CustomBase):
+    """A function with user-defined reverse-mode derivative::
+
+        @custom_vjp
+        def clip_gradient(x):
+            return x
+        def fwd(x):
+            return x, None
+        def bwd(res, ct):
+            return (fnp.clip(ct, -1.0, 1.0),)
+        clip_gradient.defvjp(fwd, bwd)
+
+    ``fwd(*args) -> (out, residuals)`` (residuals: any pytree);
+    ``bwd(*nondiff_args, residuals, ct) -> tuple`` with one cotangent per argument.
+    """
+
+    def __init__(self, fun, nondiff_argnums=()):
+        super().__init__(fun, nondiff_argnums)
+        self.fwd = self.bwd = None
+
+    def defvjp(self, fwd, bwd):
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args):
+        if self.fwd is None:
+            raise AttributeError(f"custom_vjp {self.__name__}: call defvjp(fwd, bwd) first")
+        if current_interpreter() is None or cd.running_own_rule(self):
+            return self.fun(*args)
+        leaves, in_tree, out_tree, full_args, flat_fun, nondiff = self._prepare(args)
+        res_tree = []
+
+        def flat_fwd(flat):
+            out, res = self.fwd(*full_args(flat))
+            res_leaves, tree = tree_flatten(res)
+            res_tree.append(tree)
+            return ([as_operand(x) for x in tree_flatten(out)[0]],
+                    [as_operand(x) for x in res_leaves])
+
+        def flat_bwd(res, cts):
+            ct_tree = tree_unflatten(out_tree[0], cts) if out_tree else cts
+            arg_cts = self.bwd(*nondiff, tree_unflatten(res_tree[0], res), ct_tree)
+            diff_in = tree_unflatten(in_tree, leaves)
+            if not isinstance(arg_cts, tuple) or len(arg_cts) != len(diff_in):
+                raise TypeError(f"custom_vjp {self.__name__}: bwd must return a tuple with one "
+                                f"cotangent per differentiable argument ({len(diff_in)})")
+            flat_cts = tree_flatten(arg_cts, is_leaf=lambda x: x is None)[0]
+            return [ops_zeros(x) if ct is None else as_operand(ct)
+                    for ct, x in zip(flat_cts, leaves)]
+        fwd = cd.UserRule(self, flat_fwd, getattr(self.fwd, "__name__", "fwd"))
+        bwd = cd.UserRule(self, flat_bwd, getattr(self.bwd, "__name__", "bwd"))
+        flat_fun_outs = cd.bind_custom_vjp(flat_fun, fwd, bwd, leaves, "custom_vjp")
+        return tree_unflatten(out_tree[0], flat_fun_outs)
+
+
+def ops_zeros(x):
+    from transforms import ops
+    return ops.zeros_like_aval(x.aval)
+
+
+def checkpoint(fun, policy="nothing_saveable"):
+    """Recompute ``fun``'s intermediates in the backward pass instead of saving them.
+
+    ``policy``: ``"nothing_saveable"`` (save only the inputs) or ``"everything_saveable"``.
+    ``remat`` is an alias.
+    """
+    if policy not in REMAT_POLICIES:
+        raise ValueError(f"checkpoint: unknown policy {policy!r}; known: {REMAT_POLICIES}")
+
+    @functools.wraps(fun)
+    def wrapped(*args):
+        if current_interpreter() is None:
+            return fun(*args)
+        leaves, in_tree = tree_flatten(args)
+        leaves = [as_operand(x) for x in leaves]
+        out_tree = []
+
+        def flat_fun(*flat):
+            out_leaves, tree = tree_flatten(fun(*tree_unflatten(in_tree, flat)))
+            out_tree.append(tree)
+            return [as_operand(x) for x in out_leaves]
+        outs = cd.bind_remat(flat_fun, leaves, policy)
+        return tree_unflatten(out_tree[0], outs)
+    return wrapped
+
+
+remat = checkpoint
