@@ -5,5 +5,6 @@ from xla_like.ir import (Eqn, Literal, Program, ShapedArray, SourceInfo, Var,  #
 from xla_like.primitive import Primitive, by_name, lookup_rule, registry  # noqa: F401
 from xla_like.printer import program_to_text  # noqa: F401
 from xla_like.reference import evaluate  # noqa: F401
+from xla_like.serialize import dumps, loads  # noqa: F401
 from xla_like.typecheck import TypeCheckError, typecheck  # noqa: F401
 from xla_like.config import config  # noqa: F401

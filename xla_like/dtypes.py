@@ -13,8 +13,11 @@ Promotion is the least upper bound in this lattice (``a -> b`` means "b is wider
     f32 -> c64
 
 When the upper bound is a weak category, the result is weak with the category's
-default dtype (int32, float32, complex64); the only strong pair that lands there
-is int64/uint64 with uint64/int64, which gives float64.
+default dtype (int32, float32, complex64).  Strong operands land there only when
+uint64 meets a signed integer; that gives float64 (complex128 with a weak complex).
+Because of that one concretization, promotion is not associative for uint64 mixed
+with signed integers: functions that promote several operands join them all at
+once (``result_type(a, b, c)``), never pairwise.
 """
 import functools
 import numpy as np

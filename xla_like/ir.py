@@ -88,7 +88,7 @@ class Literal:
         self.aval = aval
 
     def __repr__(self):
-        return f"Literal({self.value.item()!r}:{self.aval})"
+        return f"Literal({self.value.tolist()!r}:{self.aval})"
 
 
 class SourceInfo(NamedTuple):

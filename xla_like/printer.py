@@ -40,7 +40,7 @@ def _atom(atom, names):
 
 
 def _literal(lit):
-    value = lit.value.item()
+    value = lit.value.tolist()
     if isinstance(value, float) and value.is_integer():
         return f"{value:.1f}"
     return repr(value)
@@ -64,11 +64,11 @@ def _param(value, names, indent):
 def eqn_to_text(eqn, names=None, indent=0):
     names = names or _Names()
     ins = " ".join(_atom(a, names) for a in eqn.inputs)
+    outs = " ".join(_binder(v, names) for v in eqn.outputs)
     params = ""
     if eqn.params:
         params = "[" + " ".join(f"{k}={_param(v, names, indent)}"
                                 for k, v in sorted(eqn.params.items())) + "]"
-    outs = " ".join(_binder(v, names) for v in eqn.outputs)
     return f"{outs} = {eqn.prim.name}{params} {ins}".rstrip()
 
 
