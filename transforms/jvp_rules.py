@@ -236,3 +236,35 @@ transpose_rules[P.neg_p] = lambda ct, x: [ops.neg(ct)]
 transpose_rules[P.copy_p] = lambda ct, x: [ct]
 transpose_rules[P.select_n_p] = _select_n_transpose
 transpose_rules[P.convert_element_type_p] = _convert_transpose
+
+
+# ---- collectives over a named axis ----------------------------------------------------
+from xla_like.primitives import collectives as C  # noqa: E402
+
+
+def _pchooser_jvp(prim):
+    """pmax/pmin: the tangent of the winning batch elements, shared evenly on ties."""
+    def rule(primals, tangents, axis_name):
+        (x,), (t,) = primals, tangents
+        out = bind(prim, x, axis_name=axis_name)
+        mask = ops.convert(ops.eq(x, out), x.aval.dtype)
+        count = bind(C.psum_p, mask, axis_name=axis_name)
+        total = bind(C.psum_p, ops.mul(t, mask), axis_name=axis_name)
+        return out, ops.div(total, count)
+    jvp_rules[prim] = rule
+
+
+def _all_gather_transpose(ct, x, axis_name, axis_size):
+    index = bind(C.axis_index_p, axis_name=axis_name, dtype=dtypes.int32)
+    zero = ops.constant(0, dtypes.int32)
+    starts = [index] + [zero] * x.aval.ndim
+    piece = bind(P.dynamic_slice_p, ct, *starts, slice_sizes=(1,) + x.aval.shape)
+    return [ops.reshape(piece, x.aval.shape)]
+
+
+defjvp_linear(C.psum_p)
+defjvp_linear(C.all_gather_p)
+_pchooser_jvp(C.pmax_p)
+_pchooser_jvp(C.pmin_p)
+transpose_rules[C.psum_p] = lambda ct, x, axis_name: [bind(C.psum_p, ct, axis_name=axis_name)]
+transpose_rules[C.all_gather_p] = _all_gather_transpose

@@ -1,0 +1,141 @@
+"""Batching: the vmap interpreter and its rule table ``batch_rules``.
+
+Each value carries a batch dimension ``bdim`` (an int, or ``None`` when unbatched).
+A rule ``rule(args, bdims, **params) -> (out, out_bdim)`` (lists for multiple results)
+computes with ``bind`` in the interpreter below; it moves batch dimensions only when
+it must and leaves unbatched operands unbatched.
+"""
+from transforms import ops
+from transforms.core import Interpreter, Tracer, bind, interpreter_scope, parent_scope
+from transforms.errors import ConcretizationError
+from transforms.source_info import user_frame
+from xla_like import primitives as P
+from xla_like.ir import ShapedArray
+from xla_like.primitive import lookup_rule
+
+batch_rules = {}
+
+
+class BatchTracer(Tracer):
+    __slots__ = ("value", "bdim")
+
+    def __init__(self, interp, value, bdim):
+        self._interp = interp
+        self.value = value
+        self.bdim = bdim
+
+    @property
+    def aval(self):
+        aval = self.value.aval
+        if self.bdim is None:
+            return aval
+        shape = aval.shape[:self.bdim] + aval.shape[self.bdim + 1:]
+        return ShapedArray(shape, aval.dtype, aval.weak)
+
+
+class BatchInterpreter(Interpreter):
+    transform_name = "vmap"
+
+    def __init__(self, axis_size, axis_name=None):
+        super().__init__()
+        self.axis_size = axis_size
+        self.axis_name = axis_name
+
+    def lift(self, x):
+        if isinstance(x, BatchTracer) and x._interp is self:
+            return x.value, x.bdim
+        return x, None
+
+    def process_primitive(self, prim, args, params):
+        values, bdims = zip(*[self.lift(a) for a in args]) if args else ((), ())
+        if all(b is None for b in bdims) and not _needs_axis(prim, params, self):
+            with parent_scope(self):
+                return bind(prim, *values, **params)
+        rule = lookup_rule(batch_rules, prim, "vmap")
+        if getattr(rule, "runs_in_interpreter", False):
+            out, out_bdim = rule(self, list(values), list(bdims), **params)
+        else:
+            with parent_scope(self):
+                out, out_bdim = rule(list(values), list(bdims), **params)
+        if prim.multiple_results:
+            return [self.wrap(o, b) for o, b in zip(out, out_bdim)]
+        return self.wrap(out, out_bdim)
+
+    def wrap(self, value, bdim):
+        return value if bdim is None else BatchTracer(self, value, bdim)
+
+    def concrete_value(self, tracer, conversion):
+        raise ConcretizationError(
+            f"vmap cannot convert a batched value {tracer.aval} to a Python {conversion} at "
+            f"{user_frame()}: it holds a different value for each of the {self.axis_size} "
+            "batch elements. Use functorch_lite.numpy.where or lax.cond for per-element "
+            "choices.")
+
+    def describe_tracer(self, tracer):
+        return f"It was batched by vmap (axis size {self.axis_size})."
+
+
+def _needs_axis(prim, params, interp):
+    """Collectives over this interpreter's named axis must run even on unbatched values."""
+    return interp.axis_name is not None and params.get("axis_name") == interp.axis_name
+
+
+def vmap_flat(fun, args, in_dims, axis_size, axis_name=None):
+    """Map ``fun`` over axis ``in_dims[i]`` of ``args[i]`` (None = broadcast);
+    returns the outputs with their batch dims, as (values, bdims) lists."""
+    interp = BatchInterpreter(axis_size, axis_name)
+    with interpreter_scope(interp):
+        ins = [interp.wrap(a, d) for a, d in zip(args, in_dims)]
+        outs = fun(*ins)
+        pairs = [interp.lift(o) for o in outs]
+    return [v for v, _ in pairs], [b for _, b in pairs]
+
+
+# ---- helpers for rules ----------------------------------------------------------------
+
+def move_bdim(x, bdim, dest):
+    """Move batch dimension ``bdim`` of ``x`` to position ``dest``."""
+    if bdim == dest:
+        return x
+    perm = list(range(x.aval.ndim))
+    perm.insert(dest, perm.pop(bdim))
+    return ops.transpose(x, perm)
+
+
+def broadcast_batched(x, bdim, size, dest=0):
+    """``x`` with a batch dimension of ``size`` at ``dest`` (materialized if unbatched)."""
+    if bdim is not None:
+        return move_bdim(x, bdim, dest)
+    shape = list(x.aval.shape)
+    shape.insert(dest, size)
+    dims = [d for d in range(len(shape)) if d != dest]
+    return ops.broadcast_in_dim(x, shape, dims)
+
+
+def batch_size(values, bdims):
+    for v, b in zip(values, bdims):
+        if b is not None:
+            return v.aval.shape[b]
+    raise ValueError("no batched operand")
+
+
+def defvectorized(prim):
+    """Unary elementwise: the rule applies the primitive with the batch dim in place."""
+    def rule(args, bdims, **params):
+        return bind(prim, *args, **params), bdims[0]
+    batch_rules[prim] = rule
+
+
+def defbroadcasting(prim):
+    """Elementwise with several same-shape operands: align batch dims at a common place;
+    unbatched operands are broadcast along it."""
+    def rule(args, bdims, **params):
+        dest = next(b for b in bdims if b is not None)
+        size = batch_size(args, bdims)
+        aligned = [move_bdim(a, b, dest) if b is not None else
+                   broadcast_batched(a, None, size, dest) for a, b in zip(args, bdims)]
+        out = bind(prim, *aligned, **params)
+        if prim.multiple_results:
+            return out, [dest] * len(out)
+        return out, dest
+    batch_rules[prim] = rule
