@@ -3,3 +3,15 @@ from xla_like.primitives import elementwise  # noqa: F401
 from xla_like.primitives.elementwise import *  # noqa: F401,F403
 from xla_like.primitives import structural  # noqa: F401,E402
 from xla_like.primitives.structural import *  # noqa: F401,F403,E402
+from xla_like.primitives import indexing  # noqa: F401,E402
+from xla_like.primitives.indexing import *  # noqa: F401,F403,E402
+from xla_like.primitives import reductions  # noqa: F401,E402
+from xla_like.primitives.reductions import *  # noqa: F401,F403,E402
+from xla_like.primitives import contractions  # noqa: F401,E402
+from xla_like.primitives.contractions import *  # noqa: F401,F403,E402
+from xla_like.primitives import windows  # noqa: F401,E402
+from xla_like.primitives.windows import *  # noqa: F401,F403,E402
+from xla_like.primitives import higher_order  # noqa: F401,E402
+from xla_like.primitives.higher_order import *  # noqa: F401,F403,E402
+from xla_like.primitives import collectives  # noqa: F401,E402
+from xla_like.primitives.collectives import *  # noqa: F401,F403,E402

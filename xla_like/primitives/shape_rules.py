@@ -78,3 +78,67 @@ def check_scalar_index(name, aval, what="index"):
 
 def size(shape):
     return int(np.prod(shape, dtype=np.int64))
+
+
+# ---- helpers for structural, indexing, contraction and window primitives ----------
+
+def check_positive_tuple(name, values, length, what):
+    """A tuple of ``length`` ints, each >= 1 (strides, dilations, window sizes)."""
+    values = check_int_tuple(name, values, length, what)
+    if any(v < 1 for v in values):
+        raise ValueError(f"{name}: {what} {values} must all be >= 1")
+    return values
+
+
+def check_pairs(name, pairs, length, what="padding"):
+    """A tuple of ``length`` ``(lo, hi)`` int pairs (negative values crop)."""
+    if not isinstance(pairs, tuple) or len(pairs) != length:
+        raise TypeError(f"{name}: {what} must be a tuple of {length} (lo, hi) pairs, "
+                        f"got {pairs!r}")
+    return tuple(check_int_tuple(name, p, 2, f"{what} entry") for p in pairs)
+
+
+def check_same_dtype(name, avals):
+    """Operands that must share one dtype (shapes are checked by the caller)."""
+    if any(a.dtype != avals[0].dtype for a in avals[1:]):
+        raise TypeError(f"{name}: operands must have the same dtype, got "
+                        + ", ".join(str(a) for a in avals))
+    return avals[0].dtype
+
+
+def dilate_size(size, dilation):
+    """Size of an axis after putting ``dilation - 1`` holes between its elements."""
+    return 0 if size == 0 else (size - 1) * dilation + 1
+
+
+def windowed_sizes(name, sizes, windows, strides, padding, base_dilation, window_dilation):
+    """Output sizes of a strided, padded, dilated sliding window over ``sizes``.
+
+    ``windowed_sizes('f', (5,), (3,), (1,), ((0, 0),), (1,), (1,)) == (3,)``
+    """
+    out = []
+    for d, w, s, (lo, hi), bd, wd in zip(sizes, windows, strides, padding, base_dilation,
+                                           window_dilation):
+        padded = dilate_size(d, bd) + lo + hi
+        if padded < 0:
+            raise ValueError(f"{name}: padding {padding} crops more than the whole "
+                             f"(dilated) operand of sizes {sizes}")
+        span = dilate_size(w, wd)
+        out.append(0 if padded < span else (padded - span) // s + 1)
+    return tuple(out)
+
+
+def check_preferred_type(name, dtype, preferred):
+    """``preferred_element_type``: None, or a wider dtype of the same family.
+
+    Integers may widen to wider integers, floats to wider floats, complex to complex.
+    """
+    if preferred is None:
+        return dtype
+    preferred = check_dtype(name, preferred)
+    family = {"b": "b", "i": "iu", "u": "iu", "f": "f", "c": "c"}
+    same_family = preferred.kind in family[dtype.kind]
+    if not same_family or not np.can_cast(dtype, preferred, casting="safe"):
+        raise TypeError(f"{name}: preferred_element_type {preferred} cannot hold the "
+                        f"operands' dtype {dtype} exactly")
+    return preferred
