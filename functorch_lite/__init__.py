@@ -17,3 +17,4 @@ from functorch_lite._custom import checkpoint, custom_jvp, custom_vjp, remat  # 
 from functorch_lite import ad  # noqa: F401,E402
 import transforms.vmap_rules  # noqa: F401,E402  (registers the batching rules)
 from functorch_lite._vmap import vmap  # noqa: F401,E402
+from functorch_lite._jacobians import hessian, jacfwd, jacrev  # noqa: F401,E402

@@ -9,6 +9,7 @@ import functools
 import numpy as np
 
 from transforms import jvp as jvp_mod
+from transforms import ops
 from transforms.core import bind
 from transforms.jvp import Zero, float0, tangent_aval
 from transforms.linearize import backward_pass, linearize_flat
@@ -22,8 +23,7 @@ def _zeros(aval):
     """Materialize a zero tangent/cotangent of ``aval``."""
     if aval.dtype == float0:
         return np.zeros(aval.shape, float0)
-    from functorch_lite.numpy import zeros
-    return zeros(aval.shape, aval.dtype)
+    return ops.full(aval.shape, 0, aval.dtype)
 
 
 def _check_argnums(argnums, nargs, name):

@@ -126,4 +126,5 @@ def from_scalar(value, dtype=None):
 
 
 def is_python_scalar(x):
-    return isinstance(x, _PY_SCALARS)
+    """A Python bool/int/float/complex (not a NumPy scalar, which keeps its dtype)."""
+    return isinstance(x, _PY_SCALARS) and not isinstance(x, np.generic)

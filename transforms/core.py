@@ -45,6 +45,20 @@ def bind_binary(prim, x, y):
     return bind(prim, x, y)
 
 
+def eager_with_scalar(prim, x, scalar, scalar_first):
+    """Eagerly ``prim(x, scalar)`` (or ``prim(scalar, x)``) for a 0-d NumPy ``scalar`` of
+    ``x``'s dtype, broadcast by NumPy; None unless that primitive was already checked on
+    two operands of ``x``'s aval (then the output aval is known)."""
+    if _current.get() is not None:
+        return None
+    out_aval = _same_aval_outputs.get((prim, id(x.aval)))
+    if out_aval is None:
+        return None
+    if scalar_first:
+        return Array(prim.impl(scalar, x._value), out_aval)
+    return Array(prim.impl(x._value, scalar), out_aval)
+
+
 # ---- eager execution ----------------------------------------------------------------
 
 _eager_avals = {}

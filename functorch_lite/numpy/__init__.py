@@ -1,3 +1,36 @@
-"""functorch_lite.numpy: a NumPy-style API whose functions are compositions of primitives."""
-from functorch_lite.numpy._convert import asarray, broadcast_shapes, broadcast_to  # noqa: F401
+"""functorch_lite.numpy: a NumPy-style API whose functions are compositions of primitives.
+
+Differences from NumPy worth knowing: arrays are immutable; Python data defaults to
+float32 / int32 (NumPy arrays keep their dtype); integer sums accumulate in at least
+int32 and ``argmax`` returns int32; see each module's docstring for details.
+"""
+import numpy as _np
+
+from transforms.array import Array
+from functorch_lite.numpy._convert import asarray, broadcast_shapes  # noqa: F401
 from functorch_lite.numpy._ufuncs import *  # noqa: F401,F403
+from functorch_lite.numpy._shape import (astype, atleast_1d, atleast_2d, atleast_3d,  # noqa: F401
+                                         broadcast_arrays, broadcast_to, concatenate, dstack,
+                                         expand_dims, flip, hstack, moveaxis, ndim, promote_types,
+                                         ravel, reshape, result_type, shape, size, squeeze,
+                                         stack, swapaxes, transpose, vstack)
+from functorch_lite.numpy._creation import (arange, array, empty, empty_like, eye,  # noqa: F401
+                                            full, full_like, identity, linspace, ones,
+                                            ones_like, zeros, zeros_like)
+from functorch_lite.numpy._reductions import *  # noqa: F401,F403
+from functorch_lite.numpy._linalg_core import *  # noqa: F401,F403
+
+ndarray = Array
+
+# dtype names: NumPy's scalar types, accepted wherever a dtype is
+bool_ = _np.bool_
+int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
+uint8, uint16, uint32, uint64 = _np.uint8, _np.uint16, _np.uint32, _np.uint64
+float16, float32, float64 = _np.float16, _np.float32, _np.float64
+complex64, complex128 = _np.complex64, _np.complex128
+dtype = _np.dtype
+finfo, iinfo = _np.finfo, _np.iinfo
+
+# constants
+pi, e, inf, nan, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, _np.euler_gamma
+newaxis = None

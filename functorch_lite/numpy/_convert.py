@@ -6,7 +6,7 @@ been converted to an Array (or is a tracer) and promoted to one dtype.
 import numpy as np
 
 from transforms.array import Array, from_numpy, from_scalar
-from transforms.core import Tracer, bind, eager
+from transforms.core import Tracer, bind, eager, eager_with_scalar
 from xla_like import dtypes
 from xla_like.primitives import broadcast_in_dim_p, convert_element_type_p
 
@@ -20,10 +20,10 @@ def as_operand(x, what="operand"):
     """Convert an operand of a NumPy-layer function: arrays pass, scalars become weak."""
     if type(x) is Array or isinstance(x, Tracer):
         return x
+    if isinstance(x, (np.ndarray, np.generic)):    # before scalars: np.float64 is a float
+        return from_numpy(np.asarray(x))
     if isinstance(x, _PY_SCALARS):
         return from_scalar(x)
-    if isinstance(x, (np.ndarray, np.generic)):
-        return from_numpy(np.asarray(x))
     if isinstance(x, (list, tuple)):
         return asarray(x)
     if hasattr(x, "__array__"):
@@ -128,6 +128,20 @@ def broadcast_to(x, shape):
             raise ValueError(f"cannot broadcast shape {x.aval.shape} to {shape}")
     return bind(broadcast_in_dim_p, x, shape=shape,
                 broadcast_dimensions=tuple(range(lead, len(shape))))
+
+
+def eager_scalar_binary(prim, x, y):
+    """``prim(x, y)`` for a concrete Array and a Python scalar (either order) whose
+    promotion keeps the Array's type: the scalar is not materialized (the ``x * 2.0``
+    of notebooks).  Returns None when this shortcut does not apply."""
+    array, scalar, swap = (x, y, False) if type(x) is Array else (y, x, True)
+    if type(array) is not Array or type(scalar) not in _PY_SCALARS:
+        return None
+    aval = array.aval
+    if dtypes.result_type((aval.dtype, aval.weak),
+                          (dtypes.python_scalar_dtype(scalar), True)) != (aval.dtype, aval.weak):
+        return None
+    return eager_with_scalar(prim, array, np.asarray(scalar, aval.dtype), swap)
 
 
 def promote_and_broadcast(*xs):
