@@ -12,6 +12,7 @@ from functorch_lite._autodiff import (grad, jvp, linearize, stop_gradient,  # no
 from transforms.jvp import float0  # noqa: F401
 import transforms.jvp_rules  # noqa: F401,E402  (registers the differentiation rules)
 import transforms.ad_structural  # noqa: F401,E402
+import transforms.ad_reductions  # noqa: F401,E402
 import transforms.custom_derivatives  # noqa: F401,E402  (rules of custom_jvp/vjp, remat)
 from functorch_lite._custom import checkpoint, custom_jvp, custom_vjp, remat  # noqa: F401,E402
 from functorch_lite import ad  # noqa: F401,E402

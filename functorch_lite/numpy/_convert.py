@@ -130,7 +130,7 @@ def broadcast_to(x, shape):
                 broadcast_dimensions=tuple(range(lead, len(shape))))
 
 
-def eager_scalar_binary(prim, x, y):
+def eager_scalar_binary(prim, x, y, kinds):
     """``prim(x, y)`` for a concrete Array and a Python scalar (either order) whose
     promotion keeps the Array's type: the scalar is not materialized (the ``x * 2.0``
     of notebooks).  Returns None when this shortcut does not apply."""
@@ -138,6 +138,8 @@ def eager_scalar_binary(prim, x, y):
     if type(array) is not Array or type(scalar) not in _PY_SCALARS:
         return None
     aval = array.aval
+    if aval.dtype.kind not in kinds:
+        return None
     if dtypes.result_type((aval.dtype, aval.weak),
                           (dtypes.python_scalar_dtype(scalar), True)) != (aval.dtype, aval.weak):
         return None

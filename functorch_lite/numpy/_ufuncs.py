@@ -11,7 +11,8 @@ from transforms.core import bind, bind_binary
 from xla_like import dtypes
 from xla_like import primitives as P
 from functorch_lite.numpy._convert import (as_operand, broadcast_shapes, broadcast_to, convert,
-                                           promote, promote_and_broadcast)
+                                           eager_scalar_binary, promote,
+                                           promote_and_broadcast)
 
 _ALL_KINDS = "biufc"
 
@@ -26,7 +27,9 @@ def _binary(prim, name, kinds=None):
             if aval is y.aval and aval.dtype.kind in allowed:
                 return bind_binary(prim, x, y)
         except AttributeError:
-            pass
+            out = eager_scalar_binary(prim, x, y, allowed)    # x * 2.0 in a notebook
+            if out is not None:
+                return out
         x, y = promote_and_broadcast(x, y)
         if kinds is not None:
             x, y = _to_kind(x, kinds, name), _to_kind(y, kinds, name)
