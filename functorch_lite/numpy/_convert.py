@@ -138,12 +138,18 @@ def eager_scalar_binary(prim, x, y, kinds):
     if type(array) is not Array or type(scalar) not in _PY_SCALARS:
         return None
     aval = array.aval
-    if aval.dtype.kind not in kinds:
+    key = (aval.dtype, aval.weak, type(scalar))
+    keeps = _SCALAR_KEEPS_TYPE.get(key)
+    if keeps is None:
+        keeps = _SCALAR_KEEPS_TYPE[key] = dtypes.result_type(
+            (aval.dtype, aval.weak), (dtypes.python_scalar_dtype(scalar), True)) == key[:2]
+    if not keeps or aval.dtype.kind not in kinds:
         return None
-    if dtypes.result_type((aval.dtype, aval.weak),
-                          (dtypes.python_scalar_dtype(scalar), True)) != (aval.dtype, aval.weak):
-        return None
-    return eager_with_scalar(prim, array, np.asarray(scalar, aval.dtype), swap)
+    return eager_with_scalar(prim, array, aval.dtype.type(scalar), swap)
+
+
+# (array dtype, weak, Python scalar type) -> does promotion keep the array's type?
+_SCALAR_KEEPS_TYPE = {}
 
 
 def promote_and_broadcast(*xs):
