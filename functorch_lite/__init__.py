@@ -17,5 +17,6 @@ import transforms.custom_derivatives  # noqa: F401,E402  (rules of custom_jvp/vj
 from functorch_lite._custom import checkpoint, custom_jvp, custom_vjp, remat  # noqa: F401,E402
 from functorch_lite import ad  # noqa: F401,E402
 import transforms.vmap_rules  # noqa: F401,E402  (registers the batching rules)
+import transforms.vmap_reductions  # noqa: F401,E402
 from functorch_lite._vmap import vmap  # noqa: F401,E402
 from functorch_lite._jacobians import hessian, jacfwd, jacrev  # noqa: F401,E402
