@@ -588,3 +588,5 @@ def _with_init(out, init_value, identity, combine):
         raise ValueError(f"lax.reduce_window: computation 'sum' needs init_value "
                          f"{identity}, got {init_value!r}")
     return combine(out, init_value)
+from functorch_lite._collectives import (all_gather, axis_index, pmax, pmean,  # noqa: E402,F401
+                                         pmin, psum)

@@ -139,3 +139,15 @@ def defbroadcasting(prim):
             return out, [dest] * len(out)
         return out, dest
     batch_rules[prim] = rule
+
+
+def bound_axis_size(axis_name):
+    """The size of the mapped axis named ``axis_name`` by an enclosing vmap."""
+    from transforms.core import current_interpreter
+    interp = current_interpreter()
+    while interp is not None:
+        if isinstance(interp, BatchInterpreter) and interp.axis_name == axis_name:
+            return interp.axis_size
+        interp = interp.parent
+    raise NameError(f"unbound axis name {axis_name!r}: collectives need an enclosing "
+                    f"vmap(..., axis_name={axis_name!r})")
