@@ -167,7 +167,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None):
         raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
     start, stop = as_operand(start), as_operand(stop)
     out_dtype = _dtype_or(dtype, _linspace_dtype(start, stop))
-    work = out_dtype if dtypes.is_inexact(out_dtype) else _linspace_dtype(start, stop)
+    # integer outputs floor samples computed in float64, as NumPy does
+    work = out_dtype if dtypes.is_inexact(out_dtype) else dtypes.float64
     start, stop = broadcast_arrays(convert(start, work), convert(stop, work))
     delta = subtract(stop, start)
     div = (num - 1) if endpoint else num
