@@ -5,9 +5,10 @@ been converted to an Array (or is a tracer) and promoted to one dtype.
 """
 import numpy as np
 
-from transforms.array import Array, from_numpy, from_scalar
+from transforms.array import Array, from_numpy, from_scalar, is_python_scalar
 from transforms.core import Tracer, bind, eager, eager_with_scalar
 from xla_like import dtypes
+from xla_like.ir import intern
 from xla_like.primitives import broadcast_in_dim_p, convert_element_type_p
 
 _PY_SCALARS = (bool, int, float, complex)
@@ -95,10 +96,26 @@ def result_dtype(*xs):
 
 
 def promote(*xs):
-    """Convert operands to arrays of one promoted dtype (weak if all were weak)."""
-    xs = [as_operand(x) for x in xs]
-    dtype, weak = result_dtype(*xs)
-    return [convert(x, dtype, weak) for x in xs]
+    """Convert operands to arrays of one promoted dtype (weak if all were weak).
+
+    Python scalars are converted straight to the promoted dtype, so ``x_f64 * 0.1``
+    multiplies by the float64 nearest 0.1, not by a float32 rounding of it.
+    """
+    scalar = [is_python_scalar(x) for x in xs]
+    xs = [x if s else as_operand(x) for x, s in zip(xs, scalar)]
+    dtype, weak = dtypes.result_type(*[
+        (dtypes.python_scalar_dtype(x), True) if s else (x.aval.dtype, x.aval.weak)
+        for x, s in zip(xs, scalar)])
+    return [_scalar_as(x, dtype, weak) if s else convert(x, dtype, weak)
+            for x, s in zip(xs, scalar)]
+
+
+def _scalar_as(value, dtype, weak):
+    """A Python scalar as a 0-d Array of ``dtype`` (raising if an int does not fit)."""
+    if weak:
+        arr = from_scalar(value, dtype)
+        return Array(arr._value, intern(arr.aval.update(weak=True)))
+    return from_scalar(value, dtype)
 
 
 def broadcast_shapes(*shapes):
