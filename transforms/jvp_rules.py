@@ -265,6 +265,7 @@ def _all_gather_transpose(ct, x, axis_name, axis_size):
 defjvp_linear(C.psum_p)
 defjvp_linear(C.all_gather_p)
 _pchooser_jvp(C.pmax_p)
+defjvp_zero(C.axis_index_p)
 _pchooser_jvp(C.pmin_p)
 transpose_rules[C.psum_p] = lambda ct, x, axis_name: [bind(C.psum_p, ct, axis_name=axis_name)]
 transpose_rules[C.all_gather_p] = _all_gather_transpose
