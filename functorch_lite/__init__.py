@@ -21,3 +21,4 @@ import transforms.vmap_reductions  # noqa: F401,E402
 from functorch_lite._vmap import vmap  # noqa: F401,E402
 from functorch_lite._jacobians import hessian, jacfwd, jacrev  # noqa: F401,E402
 from functorch_lite import random  # noqa: F401,E402
+from functorch_lite import nn  # noqa: F401,E402

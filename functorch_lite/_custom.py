@@ -5,6 +5,7 @@ under a transform it is staged into a higher-order primitive whose rules use the
 user's derivative functions.
 """
 import functools
+import inspect
 
 from transforms import custom_derivatives as cd
 from transforms.core import current_interpreter
@@ -18,6 +19,18 @@ class _CustomBase:
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
+
+    def _positional(self, args, kwargs):
+        """All arguments as positional ones, with the function's defaults filled in."""
+        try:
+            bound = inspect.signature(self.fun).bind(*args, **kwargs)
+        except ValueError:                     # no signature (a builtin): keep as given
+            return args
+        bound.apply_defaults()
+        if bound.kwargs:
+            raise TypeError(f"{self.__name__}: keyword-only arguments are not supported by "
+                            "custom_jvp/custom_vjp functions")
+        return bound.args
 
     def _prepare(self, args):
         """Flatten the differentiable arguments; returns helpers to rebuild calls."""
@@ -62,7 +75,8 @@ class custom_jvp(_CustomBase):
         self.jvp = jvp
         return jvp
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        args = self._positional(args, kwargs)
         if self.jvp is None:
             raise AttributeError(f"custom_jvp {self.__name__}: no JVP rule; call defjvp first")
         if current_interpreter() is None or cd.running_own_rule(self):
@@ -103,7 +117,8 @@ class custom_vjp(_CustomBase):
     def defvjp(self, fwd, bwd):
         self.fwd, self.bwd = fwd, bwd
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        args = self._positional(args, kwargs)
         if self.fwd is None:
             raise AttributeError(f"custom_vjp {self.__name__}: call defvjp(fwd, bwd) first")
         if current_interpreter() is None or cd.running_own_rule(self):
