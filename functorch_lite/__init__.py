@@ -18,6 +18,7 @@ from functorch_lite._custom import checkpoint, custom_jvp, custom_vjp, remat  # 
 from functorch_lite import ad  # noqa: F401,E402
 import transforms.vmap_rules  # noqa: F401,E402  (registers the batching rules)
 import transforms.vmap_reductions  # noqa: F401,E402
+import transforms.vmap_structural  # noqa: F401,E402
 from functorch_lite._vmap import vmap  # noqa: F401,E402
 from functorch_lite._jacobians import hessian, jacfwd, jacrev  # noqa: F401,E402
 from functorch_lite import random  # noqa: F401,E402

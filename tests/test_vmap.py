@@ -62,7 +62,7 @@ def test_clamp_and_select_with_mixed_batching(data):
     f = lambda x, lo: bind(P.clamp_p, fnp.asarray(lo), fnp.asarray(x), fnp.asarray(1.0, dtype="float64"))
     np.testing.assert_allclose(np.asarray(fl.vmap(f)(x, lo)), loop(f, [0, 0], x, lo))
     pred = np.array([True, False, True])
-    g = lambda p, a, b: bind(P.select_n_p, fnp.asarray(p), a, b)
+    g = lambda p, a, b: bind(P.select_n_p, fnp.asarray(p), fnp.asarray(a), fnp.asarray(b))
     y = _batched(data.draw, (3,), None, size)
     np.testing.assert_allclose(np.asarray(fl.vmap(g, in_axes=(None, 0, None))(pred, x, y)),
                                loop(g, [None, 0, None], pred, x, y))
@@ -170,9 +170,9 @@ def test_collectives_under_grad():
     fd = lambda w, h=1e-6: (float(f(np.float64(w + h))) - float(f(np.float64(w - h)))) / (2 * h)
     assert np.isclose(float(fl.grad(f)(np.float64(0.7))), fd(0.7), rtol=1e-6)
     g = lambda w: fl.vmap(lambda v: lax.pmax(v * w, "i"), axis_name="i")(x).sum()
-    assert np.isclose(float(fl.grad(g)(1.3)), 4 * x.max(0).sum(), rtol=1e-10)
+    assert np.isclose(float(fl.grad(g)(np.float64(1.3))), 4 * x.max(0).sum(), rtol=1e-10)
     a = lambda w: fl.vmap(lambda v: lax.all_gather(v * w, "i")[0], axis_name="i")(x).sum()
-    assert np.isclose(float(fl.grad(a)(2.0)), 4 * x[0].sum(), rtol=1e-10)
+    assert np.isclose(float(fl.grad(a)(np.float64(2.0))), 4 * x[0].sum(), rtol=1e-10)
 
 
 def test_random_under_vmap():
