@@ -75,8 +75,10 @@ def _dot_general_impl(lhs, rhs, dimension_numbers, preferred_element_type):
     (lc, rc), (lb, rb) = dimension_numbers
     out_dtype = preferred_element_type or lhs.dtype
     lf, rf = _free(lhs.ndim, lc, lb), _free(rhs.ndim, rc, rb)
-    a = _as_matrices(lhs.astype(out_dtype), lb, lf, lc, contract_last=True)
-    b = _as_matrices(rhs.astype(out_dtype), rb, rf, rc, contract_last=False)
+    a = _as_matrices(lhs.astype(out_dtype, copy=False), lb, lf, lc, contract_last=True)
+    b = _as_matrices(rhs.astype(out_dtype, copy=False), rb, rf, rc, contract_last=False)
+    if not lb:             # a plain matrix product: 2-D operands let BLAS take views
+        a, b = a[0], b[0]
     with np.errstate(over="ignore", invalid="ignore"):
         out = np.matmul(a, b)
     shape = ([lhs.shape[d] for d in lb] + [lhs.shape[d] for d in lf]

@@ -228,7 +228,7 @@ def _select_n_abstract_eval(which, *cases):
 
 def _select_n_impl(which, *cases):
     if which.dtype == np.bool_:
-        which = which.astype(np.int32)
+        return np.asarray(np.where(which, cases[1], cases[0]), cases[0].dtype)
     which = np.clip(which, 0, len(cases) - 1)
     return np.asarray(np.choose(which, cases), cases[0].dtype)
 
