@@ -87,10 +87,12 @@ class custom_jvp(_CustomBase):
             p_tree = tree_unflatten(in_tree, primals)
             t_tree = tree_unflatten(in_tree, tangents)
             outs, t_outs = self.jvp(*nondiff, tuple(p_tree), tuple(t_tree))
-            return ([as_operand(x) for x in tree_flatten(outs)[0]],
+            out_leaves, tree = tree_flatten(outs)
+            out_tree.append(tree)
+            return ([as_operand(x) for x in out_leaves],
                     [as_operand(x) for x in tree_flatten(t_outs)[0]])
         rule = cd.UserRule(self, flat_rule, getattr(self.jvp, "__name__", "jvp"))
-        outs = cd.bind_custom_jvp(flat_fun, rule, leaves, "custom_jvp")
+        outs = cd.call_custom("jvp", flat_fun, (rule,), leaves, "custom_jvp")
         return tree_unflatten(out_tree[0], outs)
 
 
@@ -130,7 +132,9 @@ class custom_vjp(_CustomBase):
             out, res = self.fwd(*full_args(flat))
             res_leaves, tree = tree_flatten(res)
             res_tree.append(tree)
-            return ([as_operand(x) for x in tree_flatten(out)[0]],
+            out_leaves, tree = tree_flatten(out)
+            out_tree.append(tree)
+            return ([as_operand(x) for x in out_leaves],
                     [as_operand(x) for x in res_leaves])
 
         def flat_bwd(res, cts):
@@ -145,7 +149,7 @@ class custom_vjp(_CustomBase):
                     for ct, x in zip(flat_cts, leaves)]
         fwd = cd.UserRule(self, flat_fwd, getattr(self.fwd, "__name__", "fwd"))
         bwd = cd.UserRule(self, flat_bwd, getattr(self.bwd, "__name__", "bwd"))
-        flat_fun_outs = cd.bind_custom_vjp(flat_fun, fwd, bwd, leaves, "custom_vjp")
+        flat_fun_outs = cd.call_custom("vjp", flat_fun, (fwd, bwd), leaves, "custom_vjp")
         return tree_unflatten(out_tree[0], flat_fun_outs)
 
 

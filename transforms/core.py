@@ -160,6 +160,17 @@ def parent_scope(interpreter):
         _current.reset(token)
 
 
+@contextlib.contextmanager
+def reenter(interpreter):
+    """Make an already-active ``interpreter`` current again for the block (used when a
+    lower interpreter calls back into code that belongs to a higher one)."""
+    token = _current.set(interpreter)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
 class Tracer:
     """A value being transformed.  Operators and methods come from ``functorch_lite``."""
     __slots__ = ("_interp",)

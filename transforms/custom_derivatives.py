@@ -11,9 +11,10 @@ import contextlib
 import contextvars
 
 from transforms import ops
-from transforms.core import bind
-from transforms.jvp import Zero, is_zero, jvp_flat, jvp_rules, tangent_aval
-from transforms.linearize import (backward_pass, is_linear, linearize_flat, run_program,
+from transforms.core import Tracer, bind, current_interpreter, parent_scope
+from transforms.jvp import JVPInterpreter, Zero, is_zero, jvp_flat, jvp_rules, tangent_aval
+from transforms.linearize import (PartialEvalInterpreter, backward_pass, is_linear,
+                                  linearize_flat, run_program,
                                   transpose_rules)
 from transforms.staging import stage
 from xla_like import dtypes
@@ -64,6 +65,29 @@ def rule_tangent(t, primal):
     return t
 
 
+# ---- calling a custom-derivative function ----------------------------------------------
+
+# (interpreter type, "jvp" | "vjp") -> handler(interp, fun, rules, args, name); transforms
+# whose handler is not here stage the call into its primitive.
+custom_call_handlers = {}
+
+
+def call_custom(kind, fun, rules, args, name):
+    """Apply a custom-derivative function to flat ``args``: eagerly its body; under a
+    transform, that transform's handler (which uses the Python rules directly)."""
+    interp = current_interpreter()
+    if interp is None:
+        return fun(*args)
+    handler = custom_call_handlers.get((type(interp), kind), _stage_custom)
+    return handler(interp, kind, fun, rules, args, name)
+
+
+def _stage_custom(interp, kind, fun, rules, args, name):
+    if kind == "jvp":
+        return bind_custom_jvp(fun, rules[0], args, name)
+    return bind_custom_vjp(fun, rules[0], rules[1], args, name)
+
+
 # ---- custom_jvp ----------------------------------------------------------------------
 
 def bind_custom_jvp(fun, rule, args, name):
@@ -75,8 +99,13 @@ def bind_custom_jvp(fun, rule, args, name):
 
 
 def _custom_jvp_call_jvp(interp, primals, tangents, call, jvp, num_consts):
-    args = primals[num_consts:]
-    arg_tangents = [rule_tangent(t, p) for t, p in zip(tangents[num_consts:], args)]
+    return apply_jvp_rule(interp, jvp, primals[num_consts:], tangents[num_consts:])
+
+
+def apply_jvp_rule(interp, jvp, args, tangents):
+    """Run a user JVP rule inside the JVP interpreter ``interp``; returns primal and
+    tangent outputs (closed-over values being differentiated add their part)."""
+    arg_tangents = [rule_tangent(t, p) for t, p in zip(tangents, args)]
     outs, t_outs = jvp(list(args), arg_tangents)          # runs inside ``interp``
     primal_outs, tangent_outs = [], []
     for out, t_out in zip(outs, t_outs):
@@ -85,16 +114,11 @@ def _custom_jvp_call_jvp(interp, primals, tangents, call, jvp, num_consts):
         if not dtypes.is_inexact(primal.aval.dtype):
             user_t = Zero(tangent_aval(primal.aval))
         elif not is_zero(closure_t):
-            with _parent(interp):
+            with parent_scope(interp):
                 user_t = ops.add(user_t, closure_t)
         primal_outs.append(primal)
         tangent_outs.append(user_t)
     return primal_outs, tangent_outs
-
-
-def _parent(interp):
-    from transforms.core import parent_scope
-    return parent_scope(interp)
 
 
 _custom_jvp_call_jvp.runs_in_interpreter = True
@@ -116,9 +140,14 @@ def _custom_vjp_call_jvp(primals, tangents, call, fwd, bwd, num_consts):
         raise NotImplementedError(
             "custom_vjp: the function closes over a value that is being differentiated; "
             "pass that value as an argument so its cotangent comes from bwd")
-    args = primals[num_consts:]
+    return apply_vjp_rule(fwd, bwd, primals[num_consts:], tangents[num_consts:])
+
+
+def apply_vjp_rule(fwd, bwd, args, tangents):
+    """Forward pass of a custom_vjp function: its outputs, and tangents expressed by the
+    ``custom_lin`` primitive, whose transpose runs ``bwd``."""
     outs, residuals = fwd(list(args))
-    arg_tangents = [rule_tangent(t, p) for t, p in zip(tangents[num_consts:], args)]
+    arg_tangents = [rule_tangent(t, p) for t, p in zip(tangents, args)]
     out_avals = tuple(tangent_aval(o.aval) for o in outs)
     tangent_outs = bind(custom_lin_p, *residuals, *arg_tangents, bwd=bwd,
                         num_res=len(residuals), out_avals=out_avals)
@@ -185,3 +214,30 @@ def _remat_transpose(cts, *operands, body, policy):
 
 jvp_rules[remat_p] = _remat_jvp
 transpose_rules[remat_p] = _remat_transpose
+
+
+# ---- handlers: the JVP and partial-evaluation interpreters use the Python rules -------------
+
+def _jvp_handler(interp, kind, fun, rules, args, name):
+    pairs = [interp.lift(a) for a in args]
+    primals, tangents = [p for p, _ in pairs], [t for _, t in pairs]
+    if all(is_zero(t) for t in tangents):
+        return fun(*primals)       # inside ``interp``: closed-over tracers stay its own
+    if kind == "jvp":
+        outs, t_outs = apply_jvp_rule(interp, rules[0], primals, tangents)
+    else:
+        with parent_scope(interp):
+            outs, t_outs = apply_vjp_rule(rules[0], rules[1], primals, tangents)
+    return [interp.wrap(o, t) for o, t in zip(outs, t_outs)]
+
+
+def _partial_eval_handler(interp, kind, fun, rules, args, name):
+    if any(isinstance(a, Tracer) and a._interp is interp for a in args):
+        return _stage_custom(interp, kind, fun, rules, args, name)
+    with parent_scope(interp):
+        return call_custom(kind, fun, rules, args, name)
+
+
+for _kind in ("jvp", "vjp"):
+    custom_call_handlers[(JVPInterpreter, _kind)] = _jvp_handler
+    custom_call_handlers[(PartialEvalInterpreter, _kind)] = _partial_eval_handler

@@ -1,13 +1,13 @@
 """Batching rules of the elementwise and higher-order primitives (``batch_rules``)."""
 from transforms import ops
-from transforms.core import bind, parent_scope
+from transforms.core import bind, parent_scope, reenter
 from transforms.staging import stage
-from transforms.vmap import (batch_rules, batch_size, broadcast_batched, defbroadcasting,
+from transforms.vmap import (BatchInterpreter, batch_rules, batch_size, broadcast_batched, defbroadcasting,
                              defvectorized, vmap_flat)
 from xla_like import primitives as P
 from xla_like.primitives import higher_order as H
 from transforms.linearize import run_program
-from transforms.custom_derivatives import UserRule
+from transforms.custom_derivatives import UserRule, call_custom, custom_call_handlers
 
 _UNARY = (P.exp_p, P.exp2_p, P.log_p, P.log1p_p, P.expm1_p, P.sin_p, P.cos_p, P.tan_p,
           P.asin_p, P.acos_p, P.atan_p, P.sinh_p, P.cosh_p, P.tanh_p, P.asinh_p, P.acosh_p,
@@ -205,3 +205,48 @@ for _p, _r in _REDUCERS.items():
     _collective(_p, _reduce_over_axis(_r))
 _collective(C.all_gather_p, _all_gather_body)
 _collective(C.axis_index_p, _axis_index_body)
+
+
+# ---- custom-derivative functions: batch the Python functions, keep the user rules ------------
+
+def _reentering(interp, fn, size, pair=False):
+    """``fn`` on flat lists of values batched at axis 0, run inside the (still active)
+    batch interpreter ``interp`` so values it closes over stay its own; results come back
+    batched at axis 0 (a pair of lists when ``fn`` returns a pair)."""
+    def batched(*lists):
+        with reenter(interp):
+            ins = [[interp.wrap(x, 0) for x in lst] for lst in lists]
+            out = fn(*ins)
+            n_first = len(out[0]) if pair else None
+            flat = list(out[0]) + list(out[1]) if pair else list(out)
+            pairs = [interp.lift(o) for o in flat]
+        with parent_scope(interp):
+            res = [broadcast_batched(v, b, size, 0) for v, b in pairs]
+        return (res[:n_first], res[n_first:]) if pair else res
+    return batched
+
+
+def _vmap_custom_handler(interp, kind, fun, rules, args, name):
+    values, bdims = zip(*[interp.lift(a) for a in args])
+    if all(b is None for b in bdims):
+        return fun(*args)
+    size = interp.axis_size
+    with parent_scope(interp):
+        at0 = [broadcast_batched(v, b, size, 0) for v, b in zip(values, bdims)]
+    batched_fun = _reentering(interp, lambda xs: fun(*xs), size)
+    if kind == "jvp":
+        rule = rules[0]
+        new_rules = (UserRule(rule.owner, _reentering(interp, rule, size, pair=True),
+                              f"vmap({rule.name})"),)
+    else:
+        fwd, bwd = rules
+        new_rules = (UserRule(fwd.owner, _reentering(interp, fwd, size, pair=True),
+                              f"vmap({fwd.name})"),
+                     UserRule(bwd.owner, _reentering(interp, bwd, size), f"vmap({bwd.name})"))
+    with parent_scope(interp):
+        outs = call_custom(kind, lambda *xs: batched_fun(list(xs)), new_rules, at0, name)
+    return [interp.wrap(o, 0) for o in outs]
+
+
+for _kind in ("jvp", "vjp"):
+    custom_call_handlers[(BatchInterpreter, _kind)] = _vmap_custom_handler
