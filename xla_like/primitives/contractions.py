@@ -4,6 +4,8 @@ Both take operands of one dtype and accumulate in ``preferred_element_type`` whe
 is given (a wider dtype of the same family, e.g. int8 -> int32), else in that dtype.
 The result is weak only when both operands are and no preferred type is set.
 """
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -66,8 +68,11 @@ def _as_matrices(x, batch, free, contract, contract_last):
     """Transpose to (batch, free, contract) or (batch, contract, free) and flatten each
     group, so the contraction is one batched matmul."""
     groups = (batch, free, contract) if contract_last else (batch, contract, free)
-    moved = np.transpose(x, [d for g in groups for d in g])
-    sizes = [int(np.prod([x.shape[d] for d in g], dtype=np.int64)) for g in groups]
+    order = [d for g in groups for d in g]
+    moved = x if order == sorted(order) else np.transpose(x, order)
+    sizes = [math.prod(x.shape[d] for d in g) for g in groups]
+    if not batch and not free:          # a vector: BLAS takes the matrix-vector route
+        return moved.reshape(sizes[2] if contract_last else sizes[1])
     return moved.reshape(sizes)
 
 
@@ -78,9 +83,12 @@ def _dot_general_impl(lhs, rhs, dimension_numbers, preferred_element_type):
     a = _as_matrices(lhs.astype(out_dtype, copy=False), lb, lf, lc, contract_last=True)
     b = _as_matrices(rhs.astype(out_dtype, copy=False), rb, rf, rc, contract_last=False)
     if not lb:             # a plain matrix product: 2-D operands let BLAS take views
-        a, b = a[0], b[0]
+        a, b = (a if a.ndim == 1 else a[0]), (b if b.ndim == 1 else b[0])
     with np.errstate(over="ignore", invalid="ignore"):
-        out = np.matmul(a, b)
+        if not lc:         # no contraction: an outer product per batch, by broadcasting
+            out = np.multiply(a, b)
+        else:
+            out = np.matmul(a, b)
     shape = ([lhs.shape[d] for d in lb] + [lhs.shape[d] for d in lf]
              + [rhs.shape[d] for d in rf])
     return np.asarray(out.reshape(shape), dtype=out_dtype)
