@@ -22,6 +22,7 @@ transpose_rules = {}
 
 class PartialEvalInterpreter(StagingInterpreter):
     """Stages equations that depend on its own (unknown) values; forwards the rest."""
+    record_source = False      # linear programs are internal: skip the frame walk
 
     def __init__(self):
         super().__init__("linearize")

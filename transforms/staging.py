@@ -32,6 +32,7 @@ class StagingTracer(Tracer):
 
 class StagingInterpreter(Interpreter):
     """Records equations instead of running them."""
+    record_source = True       # the user's line for each equation (printed, in errors)
 
     def __init__(self, transform_name="make_ir"):
         super().__init__()
@@ -56,7 +57,7 @@ class StagingInterpreter(Interpreter):
 
     def process_primitive(self, prim, args, params):
         inputs = [self.to_atom(a) for a in args]
-        source = user_frame()
+        source = user_frame() if self.record_source else None
         try:
             out_avals = prim.abstract_eval(*[x.aval for x in inputs], **params)
         except (TypeError, ValueError) as e:
