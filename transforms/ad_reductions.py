@@ -238,12 +238,19 @@ def _dot_operand_ct(ct, other, aval, mine, theirs, other_is_lhs, preferred):
     # ct's layout is (batch, lhs free, rhs free)
     first = nb if other_is_lhs else nb + len(my_free)
     ct_their = tuple(range(first, first + len(their_free)))
+    ct = ops.convert(ct, aval.dtype, ct.aval.weak)
+    contract_order = [my_c[i] for i in np.argsort(their_c)]
+    if not nb and contract_order + list(my_free) == sorted(my_c + my_free):
+        # other-first contraction lands in the operand's own layout: no transpose
+        out = bind(P.dot_general_p, other, ct, dimension_numbers=(
+            (their_free, ct_their), ((), ())), preferred_element_type=preferred)
+        return _as_operand_type(out, aval)
     dims = ((ct_their, their_free), (tuple(range(nb)), tuple(their_b)))
-    out = bind(P.dot_general_p, ops.convert(ct, aval.dtype, ct.aval.weak), other,
-               dimension_numbers=dims, preferred_element_type=preferred)
+    out = bind(P.dot_general_p, ct, other, dimension_numbers=dims,
+               preferred_element_type=preferred)
     # out's layout: my batch dims, my free dims, then my contracting dims ordered as
     # the other operand's (ascending) leftover dims
-    layout = list(my_b) + list(my_free) + [my_c[i] for i in np.argsort(their_c)]
+    layout = list(my_b) + list(my_free) + contract_order
     return _as_operand_type(ops.transpose(out, tuple(np.argsort(layout))), aval)
 
 
