@@ -57,9 +57,16 @@ def softmax(x, axis=-1):
     return fnp.exp(log_softmax(x, axis))
 
 
+@custom_jvp
 def relu(x):
-    """``max(x, 0)``; the derivative at 0 is 0.5 (the balanced subgradient of max)."""
+    """``max(x, 0)``; its derivative is 1 where ``x > 0`` and 0 elsewhere (at 0 too)."""
     return fnp.maximum(x, 0.0)
+
+
+@relu.defjvp
+def _relu_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return relu(x), fnp.where(x > 0, t, 0.0)
 
 
 def sigmoid(x):
