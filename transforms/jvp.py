@@ -22,8 +22,8 @@ float0 = np.dtype([("float0", np.void, 0)])
 
 def tangent_aval(aval):
     """Float and complex values have tangents of their own type; others have float0."""
-    if dtypes.is_inexact(aval.dtype):
-        return ShapedArray(aval.shape, aval.dtype, aval.weak)
+    if aval.dtype.kind in "fc":
+        return aval
     return ShapedArray(aval.shape, float0, False)
 
 
@@ -71,7 +71,13 @@ class JVPInterpreter(Interpreter):
         return x, Zero(tangent_aval(x.aval))
 
     def process_primitive(self, prim, args, params):
-        primals, tangents = zip(*[self.lift(a) for a in args]) if args else ((), ())
+        for a in args:
+            if type(a) is JVPTracer and a._interp is self:
+                break
+        else:                                   # nothing here carries a tangent
+            with parent_scope(self):
+                return bind(prim, *args, **params)
+        primals, tangents = zip(*[self.lift(a) for a in args])
         if all(type(t) is Zero for t in tangents):
             with parent_scope(self):
                 return bind(prim, *primals, **params)

@@ -11,7 +11,7 @@ binding every cotangent operation, so reverse mode composes with every transform
 and ``make_ir(grad(f))`` is one program.
 """
 from transforms import ops
-from transforms.core import Tracer, bind, interpreter_scope, parent_scope
+from transforms.core import Tracer, bind, eager, interpreter_scope, parent_scope
 from transforms.jvp import JVPInterpreter, JVPTracer, Zero, tangent_aval
 from transforms.staging import StagingInterpreter
 from xla_like.ir import Literal
@@ -31,6 +31,8 @@ class PartialEvalInterpreter(StagingInterpreter):
         for a in args:
             if isinstance(a, Tracer) and a._interp is self:
                 return super().process_primitive(prim, args, params)
+        if self.parent is None:                 # known values below are concrete
+            return eager(prim, args, params)
         with parent_scope(self):
             return bind(prim, *args, **params)
 
