@@ -1,8 +1,8 @@
 """``python -m functorch_lite``: a one-minute tour of what works today.
 
 Eager arrays and their dtype rules, a function staged into the IR with ``make_ir``,
-the error for Python control flow on a traced value, and the cost of one eager
-operation next to NumPy.  Each section runs on its own: if one fails, the tour says
+the error for Python control flow on a traced value, ``grad`` and ``vmap`` (and
+their compositions), and the cost of eager operations next to NumPy.  Each section runs on its own: if one fails, the tour says
 which and goes on, and the exit status is 1.
 """
 import sys
@@ -105,6 +105,28 @@ def relu(x):
         raise AssertionError("branching on a traced value did not raise")
 
 
+def differentiation():
+    run("""
+def loss(w, x, y):
+    return fnp.mean((fnp.tanh(x @ w) - y) ** 2)
+""")
+    run("w, x, y = fnp.asarray([0.5, -0.3]), fnp.asarray([[1.0, 2.0], [3.0, 4.0]]), "
+        "fnp.asarray([0.0, 1.0])")
+    show("functorch_lite.grad(loss)(w, x, y)", "reverse mode")
+    show("functorch_lite.jvp(fnp.sin, (1.0,), (1.0,))", "forward mode: (sin 1, cos 1)")
+    show("functorch_lite.grad(functorch_lite.grad(fnp.sin))(1.0)", "second derivative: -sin 1")
+    show("functorch_lite.hessian(lambda v: fnp.sum(v ** 3))(w)")
+    run("print(functorch_lite.make_ir(functorch_lite.grad(lambda v: fnp.sin(v) * v))(1.0))")
+
+
+def batching():
+    show("functorch_lite.vmap(fnp.dot, in_axes=(0, None))(x, w)", "a batch of dot products")
+    show("functorch_lite.vmap(functorch_lite.grad(loss), in_axes=(None, 0, 0))"
+         "(w, x[:, None, :], y[:, None])", "per-example gradients")
+    run("print(functorch_lite.make_ir(functorch_lite.vmap(lambda m, v: m @ v, "
+        "in_axes=(None, 0)))(x, x))")
+
+
 def _median_seconds(fn, number, repeats=5):
     times = timeit.repeat(fn, number=number, repeat=repeats)
     return sorted(times)[repeats // 2] / number
@@ -118,6 +140,11 @@ def eager_timing():
     numpy = _median_seconds(lambda: a + b, 20_000)
     print(f"eager add f32[100]: functorch_lite {ours * 1e6:.2f} µs, NumPy {numpy * 1e6:.2f} µs "
           f"({ours / numpy:.1f}x NumPy; median of 5 x 20000 calls)")
+    f = functorch_lite.grad(lambda v: fnp.sum(fnp.tanh(v) * v))
+    plain = _median_seconds(lambda: fnp.sum(fnp.tanh(x) * x), 2_000)
+    with_grad = _median_seconds(lambda: f(x), 500)
+    print(f"grad of a 3-op function on f32[100]: {with_grad * 1e6:.0f} µs "
+          f"({with_grad / plain:.1f}x the function itself)")
     print("more cases: python -m benchmarks")
 
 
@@ -128,6 +155,8 @@ SECTIONS = [
     ("Immutability", immutability),
     ("A staged program (make_ir)", staged_program),
     ("Python control flow on a traced value", concretization_error),
+    ("Differentiation (grad, jvp, hessian)", differentiation),
+    ("Batching (vmap)", batching),
     ("Eager speed", eager_timing),
 ]
 

@@ -19,8 +19,7 @@ from transforms.source_info import user_frame
 _current = contextvars.ContextVar("functorch_lite_interpreter", default=None)
 
 
-def current_interpreter():
-    return _current.get()
+current_interpreter = _current.get      # () -> the innermost active interpreter or None
 
 
 def bind(prim, *args, **params):
@@ -31,18 +30,11 @@ def bind(prim, *args, **params):
     return interpreter.process_primitive(prim, args, params)
 
 
-def bind_binary(prim, x, y):
-    """``bind(prim, x, y)``; eager Arrays sharing one (interned) aval take a short path.
-
-    This is the path of ``x + y`` in a notebook, so it skips building argument tuples
-    and hashing avals: the output aval is cached by the input aval's identity.
-    """
-    aval = x.aval
-    if aval is y.aval and type(x) is Array and _current.get() is None:
-        out_aval = _same_aval_outputs.get((prim, id(aval)))
-        if out_aval is not None:
-            return Array(prim.impl(x._value, y._value), out_aval)
-    return bind(prim, x, y)
+def same_aval_cache(prim):
+    """``{id(aval): out_aval}`` for eager calls of binary ``prim`` on two operands of
+    one (interned) aval: the NumPy layer's ``x + y`` looks its output type up here
+    instead of building argument tuples (the path of every notebook expression)."""
+    return _same_aval_outputs.setdefault(prim, {})
 
 
 def eager_with_scalar(prim, x, scalar, scalar_first):
@@ -51,7 +43,7 @@ def eager_with_scalar(prim, x, scalar, scalar_first):
     two operands of ``x``'s aval (then the output aval is known)."""
     if _current.get() is not None:
         return None
-    out_aval = _same_aval_outputs.get((prim, id(x.aval)))
+    out_aval = same_aval_cache(prim).get(id(x.aval))
     if out_aval is None:
         return None
     if scalar_first:
@@ -80,11 +72,12 @@ def _eager_out_avals(prim, args, params):
     out = [intern(a) for a in out] if prim.multiple_results else intern(out)
     if len(_eager_avals) >= _EAGER_CACHE_LIMIT:
         _eager_avals.clear()
-        _same_aval_outputs.clear()
+        for cache in _same_aval_outputs.values():
+            cache.clear()
     _eager_avals[key] = out
     if len(args) == 2 and not params and in_avals[0] is in_avals[1]:
         # the key holds the aval alive, so its id cannot be reused while cached
-        _same_aval_outputs[(prim, id(in_avals[0]))] = out
+        same_aval_cache(prim)[id(in_avals[0])] = out
     return out
 
 
