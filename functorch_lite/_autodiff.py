@@ -67,17 +67,23 @@ def _strip_aux(aux):
     return tree_map(primal, aux)
 
 
+def _linearize_tree(fun, primals, has_aux):
+    """Linearize ``fun`` at pytree ``primals`` with respect to its float leaves."""
+    store = {}
+    flat, leaves, in_tree = _flat_fun(fun, primals, {}, tuple(range(len(primals))),
+                                      has_aux, store)
+    diff_mask = [dtypes.is_inexact(x.aval.dtype) for x in leaves]
+    outs, linear = linearize_flat(flat, leaves, diff_mask)
+    return outs, linear, leaves, in_tree, diff_mask, store
+
+
 def vjp(fun, *primals, has_aux=False):
     """``(out, vjp_fun)`` (and ``aux``): ``vjp_fun(ct)`` returns one cotangent per primal.
 
     >>> out, f_vjp = vjp(fnp.sin, 0.5)
     >>> f_vjp(1.0)      # (cos(0.5),)
     """
-    store = {}
-    flat, leaves, in_tree = _flat_fun(fun, primals, {}, tuple(range(len(primals))),
-                                      has_aux, store)
-    diff_mask = [dtypes.is_inexact(x.aval.dtype) for x in leaves]
-    outs, linear = linearize_flat(flat, leaves, diff_mask)
+    outs, linear, leaves, in_tree, diff_mask, store = _linearize_tree(fun, primals, has_aux)
     out_tree = store["tree"]
 
     def vjp_fun(cotangent):
@@ -191,11 +197,7 @@ def linearize(fun, *primals):
     >>> y, f_jvp = linearize(fnp.sin, 1.0)
     >>> f_jvp(2.0)                           # 2 cos(1)
     """
-    store = {}
-    flat, leaves, in_tree = _flat_fun(fun, primals, {}, tuple(range(len(primals))),
-                                      False, store)
-    diff_mask = [dtypes.is_inexact(x.aval.dtype) for x in leaves]
-    outs, linear = linearize_flat(flat, leaves, diff_mask)
+    outs, linear, leaves, in_tree, diff_mask, store = _linearize_tree(fun, primals, False)
     out_tree = store["tree"]
 
     def f_jvp(*tangents):
