@@ -58,7 +58,9 @@ _same_aval_outputs = {}
 _EAGER_CACHE_LIMIT = 20_000
 
 
-def _eager_out_avals(prim, args, params):
+def cached_abstract_eval(prim, args, params):
+    """``prim.abstract_eval`` on the avals of ``args`` (anything with ``.aval``), cached by
+    (primitive, avals, params); outputs are interned."""
     key = (prim, *[a.aval for a in args], *params.items())
     try:
         return _eager_avals[key]
@@ -87,7 +89,7 @@ def eager(prim, args, params):
         values = [a._value for a in args]
     except AttributeError:
         _raise_not_concrete(prim, args)
-    out_aval = _eager_out_avals(prim, args, params)
+    out_aval = cached_abstract_eval(prim, args, params)
     out = prim.impl(*values, **params)
     if prim.multiple_results:
         return [Array(v, a) for v, a in zip(out, out_aval)]

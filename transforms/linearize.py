@@ -46,20 +46,24 @@ class PartialEvalInterpreter(StagingInterpreter):
 class LinearFunction:
     """A linear map recorded by ``linearize``: ``program(residuals, tangents)``."""
 
-    def __init__(self, program, residuals, in_avals, out_zero):
+    def __init__(self, program, residuals, in_avals, out_zero, const_arrays=None):
         self.program = program
+        self.const_arrays = const_arrays    # the program's constants as Arrays
         self.residuals = residuals      # values bound to the program's leading inputs
         self.in_avals = in_avals        # tangent avals (one per differentiable input)
         self.out_zero = out_zero        # output positions whose tangent is identically 0
 
     def __call__(self, *tangents):
-        return run_program(self.program, *self.residuals, *tangents)
+        return run_program(self.program, *self.residuals, *tangents,
+                           const_arrays=self.const_arrays)
 
 
-def run_program(program, *args):
+def run_program(program, *args, const_arrays=None):
     """Evaluate ``program`` by binding each equation (so it composes with transforms)."""
     from transforms.array import Array
-    env = dict(zip(program.constvars, [_as_array(c) for c in program.consts]))
+    if const_arrays is None:
+        const_arrays = [_as_array(c) for c in program.consts]
+    env = dict(zip(program.constvars, const_arrays))
     env.update(zip(program.invars, args))
 
     def read(atom):
@@ -93,7 +97,8 @@ def linearize_flat(fun, primals, diff_mask):
         live = [t for _, t in pairs if type(t) is not Zero]
         program, residuals = pe.finish(live)
     in_avals = [t.aval for t in tangent_in if t is not None]
-    return outs, LinearFunction(program, residuals, in_avals, out_zero)
+    const_arrays = [array for _, array in pe.constants()]
+    return outs, LinearFunction(program, residuals, in_avals, out_zero, const_arrays)
 
 
 class UndefinedPrimal:
@@ -112,7 +117,10 @@ def backward_pass(linear_fn, cotangents):
     """Transpose ``linear_fn``: map output cotangents (``None`` = zero) to input ones."""
     program = linear_fn.program
     n_res = len(linear_fn.residuals)
-    known = dict(zip(program.constvars, [_as_array(c) for c in program.consts]))
+    consts = linear_fn.const_arrays
+    if consts is None:
+        consts = [_as_array(c) for c in program.consts]
+    known = dict(zip(program.constvars, consts))
     known.update(zip(program.invars[:n_res], linear_fn.residuals))
     linear_in = program.invars[n_res:]
     cts = {}

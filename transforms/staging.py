@@ -12,7 +12,7 @@ import numpy as np
 
 from xla_like.ir import Eqn, Literal, Program, ShapedArray, Var
 from transforms.array import Array, from_numpy, from_scalar, is_python_scalar
-from transforms.core import Interpreter, Tracer, interpreter_scope
+from transforms.core import Interpreter, Tracer, cached_abstract_eval, interpreter_scope
 from transforms.errors import ConcretizationError, EscapedTracerError, with_location
 from transforms.pytree import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 from transforms.source_info import user_frame
@@ -59,7 +59,7 @@ class StagingInterpreter(Interpreter):
         inputs = [self.to_atom(a) for a in args]
         source = user_frame() if self.record_source else None
         try:
-            out_avals = prim.abstract_eval(*[x.aval for x in inputs], **params)
+            out_avals = cached_abstract_eval(prim, inputs, params)
         except (TypeError, ValueError) as e:
             raise with_location(e, source) from None
         if not prim.multiple_results:
@@ -91,6 +91,10 @@ class StagingInterpreter(Interpreter):
             self.constvars.append(var)
             self.consts.append(array._value)
         return self._const_ids[key][0]
+
+    def constants(self):
+        """``(var, Array)`` for each constant, in the order of the program's constvars."""
+        return list(self._const_ids.values())
 
     def _capture(self, tracer):
         if not tracer._interp.active:
