@@ -170,3 +170,26 @@ def test_linear_primitives_have_transposes():
     for prim in (P.add_p, P.sub_p, P.neg_p, P.mul_p, P.div_p, P.convert_element_type_p,
                  P.select_n_p, P.copy_p):
         assert prim in transpose_rules and prim in jvp_rules
+
+
+@given(data=st.data())
+def test_rem_convert_copy_second_order(data):
+    shape = data.draw(shapes)
+    x = data.draw(_floats(shape, 1.2, 1.8))
+    y = data.draw(_floats(shape, 1.0, 1.1))       # x / y in (1.09, 1.8): away from jumps
+    check_grads(fnp.fmod, (x, y), order=2)
+    check_grads(lambda v: core.bind(P.convert_element_type_p, fnp.asarray(v),
+                                    new_dtype=np.dtype("float32"), weak_type=False) * 1.0,
+                (x,), order=1, tol=1e-3, eps=1e-3)
+    check_grads(lambda v: core.bind(P.copy_p, fnp.asarray(v)) * v, (x,), order=2)
+
+
+@pytest.mark.parametrize("f", [fnp.sign, fnp.floor, fnp.ceil, fnp.round,
+                               lambda v: (v > 0.5) * 1.0, lambda v: fnp.argmax(v) * 1.0,
+                               lambda v: fl.stop_gradient(v) * 3.0, fnp.isfinite])
+def test_non_differentiable_primitives_have_zero_derivatives(f):
+    x = np.array([0.3, 1.7, -2.2])
+    g = fl.grad(lambda v: fnp.sum(fnp.asarray(f(v), dtype="float64")))(x)
+    np.testing.assert_array_equal(np.asarray(g), np.zeros(3))
+    _, t = fl.jvp(lambda v: fnp.asarray(f(v), dtype="float64"), (x,), (np.ones(3),))
+    np.testing.assert_array_equal(np.asarray(t), 0.0)
