@@ -23,3 +23,5 @@ from functorch_lite._vmap import vmap  # noqa: F401,E402
 from functorch_lite._jacobians import hessian, jacfwd, jacrev  # noqa: F401,E402
 from functorch_lite import random  # noqa: F401,E402
 from functorch_lite import nn  # noqa: F401,E402
+import transforms.jit  # noqa: F401,E402  (rules of the jit primitive)
+from functorch_lite._jit import jit  # noqa: F401,E402

@@ -33,6 +33,7 @@ STAGED = {
     P.custom_jvp_call_p: _custom_jvp_fn,
     P.custom_vjp_call_p: _custom_vjp_fn,
     P.remat_p: lambda: fl.checkpoint(_smooth),
+    P.jit_p: lambda: fl.jit(_smooth),
 }
 
 

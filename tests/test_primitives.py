@@ -82,6 +82,7 @@ WEAK_RULES = {
     P.custom_jvp_call_p: lambda flags, params: params["call"].out_avals[0].weak,
     P.custom_vjp_call_p: lambda flags, params: params["call"].out_avals[0].weak,
     P.remat_p: lambda flags, params: params["body"].out_avals[0].weak,
+    P.jit_p: lambda flags, params: params["program"].out_avals[0].weak,
 }
 
 

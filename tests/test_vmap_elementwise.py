@@ -12,7 +12,7 @@ from xla_like import primitives as P
 from xla_like.primitives import elementwise, higher_order
 
 ELEMENTWISE = [getattr(elementwise, n) for n in dir(elementwise) if n.endswith("_p")]
-HIGHER_ORDER = [P.custom_jvp_call_p, P.custom_vjp_call_p, P.remat_p]
+HIGHER_ORDER = [P.custom_jvp_call_p, P.custom_vjp_call_p, P.remat_p, P.jit_p]
 # operands that must stay within a domain for the case to be valid
 POSITIVE_ONLY = {P.integer_pow_p}
 

@@ -6,6 +6,9 @@ Options:
 | name | default | meaning |
 |---|---|---|
 | ``check_ir`` | True | type-check every program ``make_ir`` produces |
+| ``disable_jit`` | False | ``jit`` runs functions eagerly (for debugging) |
+| ``log_compiles`` | False | log each ``jit`` trace with its time |
+| ``retrace_warning_limit`` | 5 | warn, naming what changed, once a ``jit`` function has traced more often |
 """
 import os
 
@@ -60,3 +63,7 @@ class Config:
 
 config = Config()
 config.define("check_ir", True, _parse_bool, "type-check every program make_ir produces")
+config.define("disable_jit", False, _parse_bool, "jit runs functions eagerly (for debugging)")
+config.define("log_compiles", False, _parse_bool, "log each jit trace with its time")
+config.define("retrace_warning_limit", 5, lambda name, text: int(text),
+              "warn once a jit function has traced more often than this")

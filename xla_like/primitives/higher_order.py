@@ -11,7 +11,7 @@ from xla_like.ir import Program
 from xla_like.primitive import Primitive
 from xla_like.reference import evaluate
 
-__all__ = ["custom_jvp_call_p", "custom_vjp_call_p", "custom_lin_p", "remat_p"]
+__all__ = ["custom_jvp_call_p", "custom_vjp_call_p", "custom_lin_p", "remat_p", "jit_p"]
 
 
 def check_program_inputs(name, program, avals, what="call"):
@@ -77,3 +77,16 @@ def _remat_impl(*values, body, policy):
 
 
 remat_p = Primitive("remat", _remat_abstract_eval, _remat_impl, multiple_results=True)
+
+
+def _jit_abstract_eval(*avals, program, name):
+    check_program_inputs(f"jit({name})", program, avals, "program")
+    return list(program.out_avals)
+
+
+def _jit_impl(*values, program, name):
+    return evaluate(program, *values)
+
+
+# A staged function call: ``program`` runs as one unit (the backend may compile it).
+jit_p = Primitive("jit", _jit_abstract_eval, _jit_impl, multiple_results=True)
