@@ -9,7 +9,6 @@ from transforms import ops
 from transforms.core import Interpreter, Tracer, bind, interpreter_scope, parent_scope
 from transforms.errors import ConcretizationError
 from transforms.source_info import user_frame
-from xla_like import primitives as P
 from xla_like.ir import ShapedArray
 from xla_like.primitive import lookup_rule
 
