@@ -19,13 +19,16 @@ class _CustomBase:
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
+        self._signature = None
 
     def _positional(self, args, kwargs):
         """All arguments as positional ones, with the function's defaults filled in."""
-        try:
-            bound = inspect.signature(self.fun).bind(*args, **kwargs)
-        except ValueError:                     # no signature (a builtin): keep as given
-            return args
+        if self._signature is None:
+            try:
+                self._signature = inspect.signature(self.fun)
+            except ValueError:                 # no signature (a builtin): keep as given
+                return args
+        bound = self._signature.bind(*args, **kwargs)
         bound.apply_defaults()
         if bound.kwargs:
             raise TypeError(f"{self.__name__}: keyword-only arguments are not supported by "

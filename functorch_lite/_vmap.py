@@ -2,6 +2,7 @@
 import functools
 
 from transforms.pytree import tree_flatten, tree_unflatten
+from transforms.staging import leaf_names, positional_names
 from transforms.vmap import broadcast_batched, move_bdim, vmap_flat
 from functorch_lite.numpy._convert import as_operand
 
@@ -23,26 +24,29 @@ def _expand_prefix(prefix, tree, what):
                      f"{treedef}")
 
 
-def _normalize_axis(axis, ndim, name):
+def _normalize_axis(axis, ndim, names, i):
     if axis is None:
         return None
     if not -ndim <= axis < ndim:
-        raise ValueError(f"vmap: in_axes {axis} is out of range for argument {name} of "
-                         f"rank {ndim}")
+        raise ValueError(f"vmap: in_axes {axis} is out of range for argument {names()[i]} "
+                         f"of rank {ndim}")
     return axis % ndim
 
 
 def _axis_size(leaves, axes, names, axis_size):
+    """The one size of the mapped axes; ``names()`` (built only for errors) names leaves."""
     sizes = {}
-    for leaf, axis, name in zip(leaves, axes, names):
+    for i, (leaf, axis) in enumerate(zip(leaves, axes)):
         if axis is not None:
-            sizes.setdefault(leaf.aval.shape[axis], []).append(f"{name} (axis {axis})")
+            sizes.setdefault(leaf.aval.shape[axis], []).append(i)
     if axis_size is not None:
-        sizes.setdefault(axis_size, []).append("axis_size")
+        sizes.setdefault(axis_size, []).append(None)
     if not sizes:
         raise ValueError("vmap: no argument is mapped (all in_axes are None); pass axis_size")
     if len(sizes) > 1:
-        detail = "; ".join(f"size {s}: {', '.join(v)}" for s, v in sorted(sizes.items()))
+        label = lambda i: "axis_size" if i is None else f"{names()[i]} (axis {axes[i]})"
+        detail = "; ".join(f"size {s}: {', '.join(label(i) for i in v)}"
+                           for s, v in sorted(sizes.items()))
         raise ValueError(f"vmap: inconsistent sizes of the mapped axes: {detail}")
     return next(iter(sizes))
 
@@ -61,10 +65,11 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None, axis_name=None):
         leaves, in_tree = tree_flatten((args, kwargs))
         axes = _expand_prefix(axes_tree, args, "in_axes") + [0] * len(tree_flatten(kwargs)[0])
         leaves = [as_operand(x) for x in leaves]
-        from transforms.staging import leaf_names, positional_names
-        names = leaf_names(positional_names(fun, len(args)) + sorted(kwargs),
-                           list(args) + [kwargs[k] for k in sorted(kwargs)])
-        axes = [_normalize_axis(a, x.aval.ndim, n) for a, x, n in zip(axes, leaves, names)]
+        def names():
+            return leaf_names(positional_names(fun, len(args)) + sorted(kwargs),
+                              list(args) + [kwargs[k] for k in sorted(kwargs)])
+        axes = [_normalize_axis(a, x.aval.ndim, names, i)
+                for i, (a, x) in enumerate(zip(axes, leaves))]
         size = _axis_size(leaves, axes, names, axis_size)
         out_store = []
 

@@ -9,27 +9,29 @@ from transforms import ops
 from transforms.core import Interpreter, Tracer, bind, interpreter_scope, parent_scope
 from transforms.errors import ConcretizationError
 from transforms.source_info import user_frame
-from xla_like.ir import ShapedArray
+from xla_like.ir import ShapedArray, intern
 from xla_like.primitive import lookup_rule
 
 batch_rules = {}
 
 
 class BatchTracer(Tracer):
-    __slots__ = ("value", "bdim")
+    __slots__ = ("value", "bdim", "_aval")
 
     def __init__(self, interp, value, bdim):
         self._interp = interp
         self.value = value
         self.bdim = bdim
+        self._aval = None
 
     @property
     def aval(self):
-        aval = self.value.aval
-        if self.bdim is None:
-            return aval
-        shape = aval.shape[:self.bdim] + aval.shape[self.bdim + 1:]
-        return ShapedArray(shape, aval.dtype, aval.weak)
+        """The per-example abstract value (the batch dimension removed)."""
+        if self._aval is None:
+            aval = self.value.aval
+            shape = aval.shape[:self.bdim] + aval.shape[self.bdim + 1:]
+            self._aval = intern(ShapedArray(shape, aval.dtype, aval.weak))
+        return self._aval
 
 
 class BatchInterpreter(Interpreter):
