@@ -78,7 +78,7 @@ def sigmoid(x):
 @custom_jvp
 def softplus(x):
     """``log(1 + exp(x))`` computed stably; derivative ``sigmoid(x)``."""
-    return fnp.logaddexp(x, 0.0)
+    return fnp.maximum(x, 0.0) + fnp.log1p(fnp.exp(-fnp.abs(x)))   # exact for +-inf too
 
 
 @softplus.defjvp
