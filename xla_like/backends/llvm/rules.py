@@ -1,0 +1,381 @@
+"""Per-element LLVM lowering of the elementwise primitives: one table, ``LOWERINGS``.
+
+A rule is ``rule(site, *args) -> ir.Value``: ``args`` are the operands' register
+values (see lltypes.py: bool is ``i1``), ``site`` carries the builder, the operand and
+result dtypes and the equation's params.  Semantics follow each primitive's NumPy
+``impl`` exactly (integer division by zero gives 0, float->int conversion saturates
+and sends NaN to 0, max/min propagate NaN...).
+
+Where the code comes from:
+* inline IR: arithmetic, comparisons, select_n, clamp, conversions, integer_pow,
+  sign, abs, floor/ceil/round/sqrt (single instructions); exp, exp2, log, log1p,
+  expm1, tanh, logistic (mathlib.py, float32 and float64); sin, cos, erf for float32
+  (widemath.py).
+* libm, called per element (the loop then does not vectorize): sin/cos (``llvm.sin``,
+  ``llvm.cos``) and erf for float64; pow (``llvm.pow``); rem for floats (``frem``, i.e.
+  fmod); tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, cbrt, erfc, lgamma,
+  atan2, nextafter.
+* not supported: erf_inv, digamma, threefry2x32 (and every non-elementwise primitive).
+"""
+from typing import NamedTuple
+
+import numpy as np
+from llvmlite import ir
+
+from xla_like import primitives as P
+from xla_like.backends.llvm import mathlib, widemath
+from xla_like.backends.llvm.lltypes import (call_external, call_intrinsic, float_format,
+                                            register_type)
+
+
+class Site(NamedTuple):
+    """Where a rule runs: builder, operand dtypes, result dtype, equation params."""
+    b: ir.IRBuilder
+    in_dtypes: tuple
+    out_dtype: np.dtype
+    params: dict
+
+
+LOWERINGS = {}
+
+
+def _kind(dtype):
+    """'f' float, 'i' signed, 'u' unsigned, 'b' bool."""
+    return np.dtype(dtype).kind
+
+
+def lower(prim, site, args):
+    """Apply ``prim``'s rule, or raise a NotImplementedError naming it."""
+    rule = LOWERINGS.get(prim)
+    if rule is None:
+        raise NotImplementedError(f"LLVM backend: no lowering for primitive '{prim.name}'")
+    return rule(site, *args)
+
+
+def by_kind(prim, **impls):
+    """Register ``prim`` with one ``impl(builder, *args)`` per operand kind (f/i/u/b)."""
+    def rule(site, *args):
+        kind = _kind(site.in_dtypes[0])
+        if kind not in impls:
+            raise NotImplementedError(f"LLVM backend: primitive '{prim.name}' has no lowering "
+                                      f"for dtype {site.in_dtypes[0]}")
+        return impls[kind](site.b, *args)
+    LOWERINGS[prim] = rule
+
+
+def _intrinsic(name):
+    def impl(b, *args):
+        return call_intrinsic(b, name, args[0].type, list(args))
+    return impl
+
+
+def _libm(name):
+    """libm's ``name`` for double, ``name + 'f'`` for float."""
+    def impl(b, *args):
+        suffix = "f" if args[0].type == ir.FloatType() else ""
+        return call_external(b, name + suffix, args[0].type, list(args))
+    return impl
+
+
+def _emitted(fn):
+    """A mathlib function ``fn(emitter, x)`` as a float impl."""
+    def impl(b, x):
+        fmt = float_format(np.float32 if x.type == ir.FloatType() else np.float64)
+        return fn(mathlib.Emitter(b, fmt), x)
+    return impl
+
+
+def _per_width(f32_impl, f64_impl):
+    def impl(b, *args):
+        return (f32_impl if args[0].type == ir.FloatType() else f64_impl)(b, *args)
+    return impl
+
+
+def _const_like(value, like):
+    return ir.Constant(like.type, value)
+
+
+# ---- arithmetic ----------------------------------------------------------------------
+
+def _int_div_or_rem(signed, divide):
+    """x / y (toward zero) or fmod(x, y); 0 when y == 0 and no trap on MIN / -1."""
+    def impl(b, x, y):
+        zero, one = _const_like(0, x), _const_like(1, x)
+        y_zero = b.icmp_unsigned("==", y, zero)
+        bad = y_zero
+        if signed:
+            y_minus_one = b.icmp_signed("==", y, _const_like(-1, x))
+            bad = b.or_(y_zero, y_minus_one)
+        safe = b.select(bad, one, y)
+        op = (b.sdiv if signed else b.udiv) if divide else (b.srem if signed else b.urem)
+        out = op(x, safe)
+        if signed:      # x / -1 = -x (wrapping), x % -1 = 0
+            out = b.select(y_minus_one, b.neg(x) if divide else zero, out)
+        return b.select(y_zero, zero, out)
+    return impl
+
+
+def _fmax(b, x, y):
+    """np.maximum: NaN if either is NaN."""
+    pick = b.select(b.fcmp_ordered(">=", x, y), x, y)
+    return b.select(b.fcmp_unordered("uno", x, x), x, pick)
+
+
+def _fmin(b, x, y):
+    pick = b.select(b.fcmp_ordered("<=", x, y), x, y)
+    return b.select(b.fcmp_unordered("uno", x, x), x, pick)
+
+
+def _int_extreme(cmp, op):
+    def impl(b, x, y):
+        return b.select(cmp(b)(op, x, y), x, y)
+    return impl
+
+
+def _signed(b):
+    return b.icmp_signed
+
+
+def _unsigned(b):
+    return b.icmp_unsigned
+
+
+_MAX = dict(f=_fmax, i=_int_extreme(_signed, ">="), u=_int_extreme(_unsigned, ">="),
+            b=_int_extreme(_unsigned, ">="))
+_MIN = dict(f=_fmin, i=_int_extreme(_signed, "<="), u=_int_extreme(_unsigned, "<="),
+            b=_int_extreme(_unsigned, "<="))
+
+_INT = ("i", "u")
+by_kind(P.add_p, f=lambda b, x, y: b.fadd(x, y), **dict.fromkeys(_INT, lambda b, x, y: b.add(x, y)))
+by_kind(P.sub_p, f=lambda b, x, y: b.fsub(x, y), **dict.fromkeys(_INT, lambda b, x, y: b.sub(x, y)))
+by_kind(P.mul_p, f=lambda b, x, y: b.fmul(x, y), **dict.fromkeys(_INT, lambda b, x, y: b.mul(x, y)))
+by_kind(P.div_p, f=lambda b, x, y: b.fdiv(x, y), i=_int_div_or_rem(True, True),
+        u=_int_div_or_rem(False, True))
+by_kind(P.rem_p, f=lambda b, x, y: b.frem(x, y), i=_int_div_or_rem(True, False),
+        u=_int_div_or_rem(False, False))
+by_kind(P.max_p, **_MAX)
+by_kind(P.min_p, **_MIN)
+by_kind(P.pow_p, f=_intrinsic("pow"))
+by_kind(P.atan2_p, f=_libm("atan2"))
+by_kind(P.nextafter_p, f=_libm("nextafter"))
+
+_BITWISE = ("i", "u", "b")
+by_kind(P.and_p, **dict.fromkeys(_BITWISE, lambda b, x, y: b.and_(x, y)))
+by_kind(P.or_p, **dict.fromkeys(_BITWISE, lambda b, x, y: b.or_(x, y)))
+by_kind(P.xor_p, **dict.fromkeys(_BITWISE, lambda b, x, y: b.xor(x, y)))
+by_kind(P.not_p, **dict.fromkeys(_BITWISE, lambda b, x: b.not_(x)))
+
+
+def _shift(op, fill):
+    """Shift by y; amounts outside [0, bits) give ``fill(b, x)`` (0 or the sign)."""
+    def impl(b, x, y):
+        bits = _const_like(x.type.width, x)
+        out_of_range = b.icmp_unsigned(">=", y, bits)   # negative y is huge unsigned
+        safe = b.select(out_of_range, _const_like(0, x), y)
+        return b.select(out_of_range, fill(b, x), op(b, x, safe))
+    return impl
+
+
+def _zero_fill(b, x):
+    return _const_like(0, x)
+
+
+def _sign_fill(b, x):
+    return b.ashr(x, _const_like(x.type.width - 1, x))
+
+
+_SHIFTS = {P.shift_left_p: _shift(lambda b, x, s: b.shl(x, s), _zero_fill),
+           P.shift_right_arithmetic_p: _shift(lambda b, x, s: b.ashr(x, s), _sign_fill),
+           P.shift_right_logical_p: _shift(lambda b, x, s: b.lshr(x, s), _zero_fill)}
+for _prim, _impl in _SHIFTS.items():
+    by_kind(_prim, **dict.fromkeys(_INT, _impl))
+
+
+# ---- comparisons ---------------------------------------------------------------------
+
+def _compare(op, float_unordered=False):
+    """NumPy comparison: false with a NaN operand, except ``!=`` which is true."""
+    def fcmp(b, x, y):
+        return (b.fcmp_unordered if float_unordered else b.fcmp_ordered)(op, x, y)
+    return dict(f=fcmp, i=lambda b, x, y: b.icmp_signed(op, x, y),
+                u=lambda b, x, y: b.icmp_unsigned(op, x, y),
+                b=lambda b, x, y: b.icmp_unsigned(op, x, y))
+
+
+by_kind(P.eq_p, **_compare("=="))
+by_kind(P.ne_p, **_compare("!=", float_unordered=True))
+by_kind(P.lt_p, **_compare("<"))
+by_kind(P.le_p, **_compare("<="))
+by_kind(P.gt_p, **_compare(">"))
+by_kind(P.ge_p, **_compare(">="))
+
+
+# ---- unary ---------------------------------------------------------------------------
+
+def _fsign(b, x):
+    """np.sign: -1, 0 (+0.0 for either zero), 1, NaN for NaN."""
+    zero = _const_like(0.0, x)
+    out = b.select(b.fcmp_ordered("<", x, zero), _const_like(-1.0, x), zero)
+    out = b.select(b.fcmp_ordered(">", x, zero), _const_like(1.0, x), out)
+    return b.select(b.fcmp_unordered("uno", x, x), x, out)
+
+
+def _isign(b, x):
+    zero = _const_like(0, x)
+    out = b.select(b.icmp_signed("<", x, zero), _const_like(-1, x), zero)
+    return b.select(b.icmp_signed(">", x, zero), _const_like(1, x), out)
+
+
+def _iabs(b, x):
+    return b.select(b.icmp_signed("<", x, _const_like(0, x)), b.neg(x), x)
+
+
+def _is_finite(b, x):
+    magnitude = call_intrinsic(b, "fabs", x.type, [x])
+    return b.fcmp_ordered("!=", magnitude, _const_like(float("inf"), x))
+
+
+def _round_away(b, x):
+    """sign(x) * floor(abs(x) + 0.5), exactly as the reference computes it."""
+    magnitude = call_intrinsic(b, "fabs", x.type, [x])
+    floor = call_intrinsic(b, "floor", x.type, [b.fadd(magnitude, _const_like(0.5, x))])
+    return b.fmul(_fsign(b, x), floor)
+
+
+_ROUNDING = {"to_nearest_even": _intrinsic("roundeven"), "away_from_zero": _round_away}
+
+
+def _round_rule(site, x):
+    return _ROUNDING[site.params["rounding_method"]](site.b, x)
+
+
+LOWERINGS[P.round_p] = _round_rule
+
+by_kind(P.neg_p, f=lambda b, x: b.fneg(x), **dict.fromkeys(_INT, lambda b, x: b.neg(x)))
+by_kind(P.abs_p, f=_intrinsic("fabs"), i=_iabs, u=lambda b, x: x)
+by_kind(P.sign_p, f=_fsign, i=_isign,
+        u=lambda b, x: b.zext(b.icmp_unsigned("!=", x, _const_like(0, x)), x.type))
+by_kind(P.floor_p, f=_intrinsic("floor"))
+by_kind(P.ceil_p, f=_intrinsic("ceil"))
+by_kind(P.sqrt_p, f=_intrinsic("sqrt"))
+by_kind(P.rsqrt_p, f=lambda b, x: b.fdiv(_const_like(1.0, x),
+                                         call_intrinsic(b, "sqrt", x.type, [x])))
+by_kind(P.is_finite_p, f=_is_finite)
+
+_INLINE_MATH = {P.exp_p: mathlib.exp, P.exp2_p: mathlib.exp2, P.log_p: mathlib.log,
+                P.log1p_p: mathlib.log1p, P.expm1_p: mathlib.expm1, P.tanh_p: mathlib.tanh,
+                P.logistic_p: mathlib.logistic}
+for _prim, _fn in _INLINE_MATH.items():
+    by_kind(_prim, f=_emitted(_fn))
+
+by_kind(P.sin_p, f=_per_width(widemath.sin_f32, _intrinsic("sin")))
+by_kind(P.cos_p, f=_per_width(widemath.cos_f32, _intrinsic("cos")))
+by_kind(P.erf_p, f=_per_width(widemath.erf_f32, _libm("erf")))
+
+_LIBM_UNARY = {P.tan_p: "tan", P.asin_p: "asin", P.acos_p: "acos", P.atan_p: "atan",
+               P.sinh_p: "sinh", P.cosh_p: "cosh", P.asinh_p: "asinh", P.acosh_p: "acosh",
+               P.atanh_p: "atanh", P.cbrt_p: "cbrt", P.erfc_p: "erfc", P.lgamma_p: "lgamma"}
+for _prim, _name in _LIBM_UNARY.items():
+    by_kind(_prim, f=_libm(_name))
+
+
+def _integer_pow(site, x):
+    """x**y by repeated squaring; 1 / x**-y for negative y (floats only)."""
+    b, y = site.b, site.params["y"]
+    mul = b.fmul if _kind(site.out_dtype) == "f" else b.mul
+    result, base, n = None, x, abs(y)
+    while n:
+        if n & 1:
+            result = base if result is None else mul(result, base)
+        n >>= 1
+        if n:
+            base = mul(base, base)
+    one = _const_like(1.0 if _kind(site.out_dtype) == "f" else 1, x)
+    if result is None:
+        return one
+    return b.fdiv(one, result) if y < 0 else result
+
+
+LOWERINGS[P.integer_pow_p] = _integer_pow
+
+
+# ---- selection, clamping, conversion, identity ------------------------------------------
+
+def _select_n(site, which, *cases):
+    """Bool: cases[which]; int32: cases[clip(which, 0, n - 1)]."""
+    b = site.b
+    if _kind(site.in_dtypes[0]) == "b":
+        return b.select(which, cases[1], cases[0]) if len(cases) == 2 else cases[0]
+    out = cases[0]
+    for k in range(1, len(cases)):
+        out = b.select(b.icmp_signed(">=", which, _const_like(k, which)), cases[k], out)
+    return out
+
+
+LOWERINGS[P.select_n_p] = _select_n
+
+
+def _clamp(site, lo, x, hi):
+    kind = _kind(site.out_dtype)
+    return _MIN[kind](site.b, _MAX[kind](site.b, x, lo), hi)
+
+
+LOWERINGS[P.clamp_p] = _clamp
+
+
+def _resize_float(b, x, ty):
+    if ty == x.type:
+        return x
+    wider = isinstance(ty, ir.DoubleType)
+    return b.fpext(x, ty) if wider else b.fptrunc(x, ty)
+
+
+def _resize_int(signed):
+    def impl(b, x, ty):
+        if ty.width == x.type.width:
+            return x
+        if ty.width < x.type.width:
+            return b.trunc(x, ty)
+        return b.sext(x, ty) if signed else b.zext(x, ty)
+    return impl
+
+
+def _saturating(name):
+    """Float -> int truncating toward zero, saturating, NaN -> 0 (``llvm.fpto*i.sat``)."""
+    def impl(b, x, ty):
+        return call_intrinsic(b, name, ty, [x], overloads=[ty, x.type])
+    return impl
+
+
+def _nonzero(b, x, ty):
+    if isinstance(x.type, ir.IntType):
+        return b.icmp_unsigned("!=", x, _const_like(0, x))
+    return b.fcmp_unordered("!=", x, _const_like(0.0, x))     # NaN -> True
+
+
+_CONVERSIONS = {
+    ("f", "f"): _resize_float, ("f", "i"): _saturating("fptosi.sat"),
+    ("f", "u"): _saturating("fptoui.sat"), ("f", "b"): _nonzero,
+    ("i", "f"): lambda b, x, ty: b.sitofp(x, ty), ("u", "f"): lambda b, x, ty: b.uitofp(x, ty),
+    ("b", "f"): lambda b, x, ty: b.uitofp(x, ty),
+    ("i", "i"): _resize_int(True), ("i", "u"): _resize_int(True),
+    ("u", "i"): _resize_int(False), ("u", "u"): _resize_int(False),
+    ("b", "i"): lambda b, x, ty: b.zext(x, ty), ("b", "u"): lambda b, x, ty: b.zext(x, ty),
+    ("i", "b"): _nonzero, ("u", "b"): _nonzero, ("b", "b"): lambda b, x, ty: x,
+}
+
+
+def _convert_element_type(site, x):
+    key = (_kind(site.in_dtypes[0]), _kind(site.out_dtype))
+    return _CONVERSIONS[key](site.b, x, register_type(site.out_dtype))
+
+
+LOWERINGS[P.convert_element_type_p] = _convert_element_type
+
+
+def _identity(site, x):
+    return x
+
+
+LOWERINGS[P.copy_p] = _identity
+LOWERINGS[P.stop_gradient_p] = _identity
