@@ -193,3 +193,15 @@ def test_non_differentiable_primitives_have_zero_derivatives(f):
     np.testing.assert_array_equal(np.asarray(g), np.zeros(3))
     _, t = fl.jvp(lambda v: fnp.asarray(f(v), dtype="float64"), (x,), (np.ones(3),))
     np.testing.assert_array_equal(np.asarray(t), 0.0)
+
+
+def test_printing_inside_grad_and_vmap_shows_values():
+    seen = []
+
+    def f(x):
+        seen.append(repr(x))
+        return fnp.sum(fnp.sin(x))
+    fl.grad(f)(np.array([1.0, 2.0]))
+    assert "by jvp" in seen[0] and "[1., 2.]" in seen[0]
+    fl.vmap(lambda v: seen.append(repr(v)) or v)(np.array([[3.0, 4.0]]))
+    assert "by vmap" in seen[1] and "[[3., 4.]]" in seen[1]

@@ -61,6 +61,10 @@ class JVPTracer(Tracer):
     def aval(self):
         return self.primal.aval
 
+    def __repr__(self):
+        # eager differentiation keeps real values: show them (print/pdb stay useful)
+        return f"Traced<{self.aval}> by jvp, value {self.primal!r}"
+
 
 class JVPInterpreter(Interpreter):
     transform_name = "jvp"

@@ -33,6 +33,10 @@ class BatchTracer(Tracer):
             self._aval = intern(ShapedArray(shape, aval.dtype, aval.weak))
         return self._aval
 
+    def __repr__(self):
+        return (f"Traced<{self.aval}> by vmap, batched along axis {self.bdim} of "
+                f"{self.value!r}")
+
 
 class BatchInterpreter(Interpreter):
     transform_name = "vmap"
