@@ -41,7 +41,7 @@ class Jitted:
         self._name = getattr(fun, "__name__", "fun")
 
     def _lookup(self, args, kwargs):
-        key, leaves = jit_mod.signature(args, kwargs, self.static_argnums,
+        key, leaves = jit_mod.signature(self.fun, args, kwargs, self.static_argnums,
                                         self.static_argnames)
         record = self._cache.get(key)
         captured = []

@@ -6,7 +6,7 @@ knows NumPy semantics), so this class holds only what every layer needs.
 import numpy as np
 
 from xla_like import dtypes
-from xla_like.backends import default_device
+from xla_like.backends import CPU_BACKEND, default_device
 from xla_like.ir import ShapedArray, intern
 
 _PY_SCALARS = (bool, int, float, complex)
@@ -35,9 +35,10 @@ class Array:
         return {default_device()}
 
     def __array__(self, dtype=None, copy=None):
+        host = CPU_BACKEND.get(self._value)
         if copy:
-            return np.array(self._value, dtype=dtype, copy=True)
-        view = np.asarray(self._value, dtype=dtype)
+            return np.array(host, dtype=dtype, copy=True)
+        view = np.asarray(host, dtype=dtype)
         if view is self._value or view.base is not None:
             view = view.view()
             view.flags.writeable = False
@@ -108,14 +109,16 @@ def _rebuild(value, aval):
 def from_numpy(value, weak=False):
     """An Array holding a private copy of a NumPy array (its dtype is kept)."""
     dtype = dtypes.canonicalize(value.dtype)
-    value = np.array(value, dtype=dtype, copy=True)
+    value = CPU_BACKEND.put(np.asarray(value, dtype=dtype))     # the backend's own copy
     return Array(value, intern(ShapedArray(value.shape, dtype, weak)))
 
 
-def from_scalar(value, dtype=None):
-    """A weak Array from a Python scalar; an explicit ``dtype`` makes it strong."""
-    weak = dtype is None
-    if weak:
+def from_scalar(value, dtype=None, weak=None):
+    """A weak Array from a Python scalar; an explicit ``dtype`` makes it strong unless
+    ``weak=True`` (a scalar promoted to another array's type)."""
+    if weak is None:
+        weak = dtype is None
+    if dtype is None:
         dtype = dtypes.python_scalar_dtype(value)
     if isinstance(value, int) and not isinstance(value, bool) and dtype.kind in "iu":
         info = np.iinfo(dtype)

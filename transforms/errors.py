@@ -9,10 +9,6 @@ class EscapedTracerError(RuntimeError):
     """A traced value was used after the transform that created it had finished."""
 
 
-class TypeCheckError(TypeError):
-    pass
-
-
 def with_location(error, source):
     """Re-create ``error`` (same type) with the user's source line appended."""
     if source is None:

@@ -8,15 +8,14 @@ equation by equation); under ``vmap`` it stays one ``jit`` call of the batched p
 """
 import time
 
-import numpy as np
-
-from transforms.array import Array, from_numpy, from_scalar, is_python_scalar
-from transforms.core import Tracer, bind
+from transforms.core import bind
 from transforms.jvp import jvp_flat, jvp_rules
 from transforms.linearize import run_program
 from transforms.pytree import tree_flatten, tree_unflatten
-from transforms.staging import leaf_names, positional_names, split_static, trace_function
-from transforms.vmap import batch_rules
+from transforms.staging import (as_array_leaf, leaf_aval, leaf_names, positional_names,
+                                split_static, trace_function)
+from transforms.vmap import batch_rules, batch_size
+from transforms.vmap_rules import batched_program
 from xla_like.primitives.higher_order import jit_p
 
 
@@ -25,10 +24,8 @@ def _jit_jvp(primals, tangents, program, name):
 
 
 def _jit_batch(args, bdims, program, name):
-    from transforms.vmap_rules import _batched_program
-    from transforms.vmap import batch_size
     size = batch_size(args, bdims)
-    new_program, consts = _batched_program(program, list(bdims), size)
+    new_program, consts = batched_program(program, list(bdims), size)
     outs = bind(jit_p, *consts, *args, program=new_program, name=name)
     return outs, [0] * len(outs)
 
@@ -45,34 +42,19 @@ class TraceRecord:
         self.program, self.out_tree, self.seconds = program, out_tree, seconds
 
 
-def signature(args, kwargs, static_argnums, static_argnames):
+def signature(fun, args, kwargs, static_argnums, static_argnames):
     """The cache key of a call: static values, pytree structure and leaf avals."""
-    nargs = len(args)
-    static_pos = {i % nargs if nargs else i for i in static_argnums if -nargs <= i < nargs}
-    static = tuple((i, args[i]) for i in sorted(static_pos))
-    static += tuple(sorted((k, v) for k, v in kwargs.items() if k in static_argnames))
-    dynamic = ([a for i, a in enumerate(args) if i not in static_pos],
-               {k: v for k, v in kwargs.items() if k not in static_argnames})
-    leaves, treedef = tree_flatten(dynamic)
+    dynamic, dyn_kwargs, _ = split_static(fun, args, kwargs, static_argnums, static_argnames)
+    static = tuple((i, a) for i, a in enumerate(args) if i not in dynamic)
+    static += tuple(sorted((k, v) for k, v in kwargs.items() if k not in dyn_kwargs))
+    leaves, treedef = tree_flatten(([args[i] for i in dynamic], dyn_kwargs))
     try:
         hash(static)
     except TypeError:
         raise TypeError("jit: static arguments must be hashable, got "
                         + ", ".join(f"{type(v).__name__} for {k}" for k, v in static)) from None
-    return (static, treedef, tuple(_leaf_aval(x) for x in leaves)), leaves
-
-
-def _as_array(x):
-    if isinstance(x, (Array, Tracer)):
-        return x
-    if is_python_scalar(x):
-        return from_scalar(x)
-    return from_numpy(np.asarray(x))
-
-
-def _leaf_aval(x):
-    from transforms.staging import _leaf_aval as leaf_aval
-    return leaf_aval(x, "argument", "jit")
+    avals = tuple(leaf_aval(x, "argument", "jit") for x in leaves)
+    return (static, treedef, avals), leaves
 
 
 def trace(fun, args, kwargs, static_argnums, static_argnames, name):
@@ -85,7 +67,7 @@ def trace(fun, args, kwargs, static_argnums, static_argnames, name):
 
 def call(record, leaves, captured, name):
     """Run a traced program on the dynamic leaves (captured values first)."""
-    args = [_as_array(x) for x in leaves]
+    args = [as_array_leaf(x) for x in leaves]
     outs = bind(jit_p, *captured, *args, program=record.program, name=name)
     return tree_unflatten(record.out_tree, outs)
 

@@ -53,11 +53,6 @@ def zeros_like_aval(aval):
     return full(aval.shape, 0, aval.dtype, aval.weak)
 
 
-def scalar_like(x, value):
-    """``value`` as an array with ``x``'s shape and dtype (for use in rules)."""
-    return full_like(x, value)
-
-
 def convert(x, dtype, weak=False):
     if x.aval.dtype == dtype and x.aval.weak == weak:
         return x

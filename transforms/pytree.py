@@ -243,10 +243,3 @@ def tree_map(f, tree, *rest, is_leaf=None):
         others.append(other_leaves)
     return tree_unflatten(treedef, [f(*xs) for xs in zip(leaves, *others)])
 
-
-def treedef_children(treedef):
-    return list(treedef.children)
-
-
-def all_leaves(iterable):
-    return all(tree_structure(x) == _LEAF for x in iterable)

@@ -10,7 +10,8 @@ import inspect
 
 import numpy as np
 
-from xla_like.ir import Eqn, Literal, Program, ShapedArray, Var
+from xla_like import dtypes
+from xla_like.ir import Eqn, Literal, Program, ShapedArray, Var, intern
 from transforms.array import Array, from_numpy, from_scalar, is_python_scalar
 from transforms.core import Interpreter, Tracer, cached_abstract_eval, interpreter_scope
 from transforms.errors import ConcretizationError, EscapedTracerError, with_location
@@ -178,26 +179,36 @@ def stage(fun, in_avals, arg_names, transform_name="make_ir"):
 
 # ---- staging a user function over pytrees ---------------------------------------------
 
-def _leaf_aval(leaf, name, transform_name):
-    """Abstract value of an input leaf: arrays keep their dtype, scalars are weak."""
-    if isinstance(leaf, (Array, Tracer, ShapedArray)):
-        return leaf if isinstance(leaf, ShapedArray) else leaf.aval
-    if is_python_scalar(leaf):
-        return from_scalar(leaf).aval
-    if isinstance(leaf, (np.ndarray, np.generic)):
-        return from_numpy(np.asarray(leaf)).aval
-    raise TypeError(f"{transform_name}: argument {name!r} is a {type(leaf).__name__}, not an "
-                    "array or scalar; pass it with static_argnums/static_argnames if it is "
-                    "configuration")
-
-
-def _as_output(leaf, index, transform_name):
+def as_array_leaf(leaf):
+    """An Array or tracer for a leaf (Python scalars weak, NumPy values keep their
+    dtype), or None when the leaf is not array data."""
     if isinstance(leaf, (Array, Tracer)):
         return leaf
     if is_python_scalar(leaf):
         return from_scalar(leaf)
     if isinstance(leaf, (np.ndarray, np.generic)):
         return from_numpy(np.asarray(leaf))
+    return None
+
+
+def leaf_aval(leaf, name, transform_name):
+    """Abstract value of an input leaf: arrays keep their dtype, scalars are weak."""
+    if isinstance(leaf, ShapedArray):
+        return leaf
+    if isinstance(leaf, (np.ndarray, np.generic)):       # no copy just for the type
+        return intern(ShapedArray(np.shape(leaf), dtypes.canonicalize(leaf.dtype), False))
+    array = as_array_leaf(leaf)
+    if array is None:
+        raise TypeError(f"{transform_name}: argument {name!r} is a {type(leaf).__name__}, not "
+                        "an array or scalar; pass it with static_argnums/static_argnames if "
+                        "it is configuration")
+    return array.aval
+
+
+def _as_output(leaf, index, transform_name):
+    array = as_array_leaf(leaf)
+    if array is not None:
+        return array
     raise TypeError(f"{transform_name}: output {index} is a {type(leaf).__name__}, not an "
                     "array")
 
@@ -260,7 +271,7 @@ def trace_function(fun, args, kwargs, static_argnums=(), static_argnames=(),
     kw_keys = sorted(dyn_kwargs)
     names = leaf_names([top[i] for i in dynamic] + kw_keys,
                        dyn_args + [dyn_kwargs[k] for k in kw_keys])
-    in_avals = [_leaf_aval(x, n, transform_name) for x, n in zip(leaves, names)]
+    in_avals = [leaf_aval(x, n, transform_name) for x, n in zip(leaves, names)]
     out_tree = []
 
     def flat_fun(*tracers):

@@ -78,7 +78,7 @@ batch_rules[P.clamp_p] = _clamp_batch
 
 # ---- higher-order primitives: batch the sub-program --------------------------------------
 
-def _batched_program(program, in_bdims, size):
+def batched_program(program, in_bdims, size):
     """Stage ``vmap`` of ``program`` with inputs batched at ``in_bdims`` (outputs at 0)."""
     avals = []
     for v, b in zip(program.invars, in_bdims):
@@ -96,7 +96,7 @@ def _batched_program(program, in_bdims, size):
 
 def _remat_batch(args, bdims, body, policy):
     size = batch_size(args, bdims)
-    new_body, consts = _batched_program(body, bdims, size)
+    new_body, consts = batched_program(body, bdims, size)
     outs = bind(H.remat_p, *consts, *args, body=new_body, policy=policy)
     return outs, [0] * len(outs)
 
@@ -122,7 +122,7 @@ def _batch_call(args, bdims, call):
     """Batch every operand at 0 and stage the batched primal program."""
     size = batch_size(args, bdims)
     args = [broadcast_batched(a, b, size, 0) for a, b in zip(args, bdims)]
-    new_call, consts = _batched_program(call, [0] * len(args), size)
+    new_call, consts = batched_program(call, [0] * len(args), size)
     return size, args, new_call, consts
 
 

@@ -45,6 +45,3 @@ def lookup_rule(table, prim, transform):
     except KeyError:
         raise NotImplementedError(f"{transform} rule for '{prim.name}' is not implemented") from None
 
-
-def describe(avals):
-    return ", ".join(str(a) for a in avals)

@@ -8,7 +8,6 @@ import numpy as np
 from transforms.array import Array, from_numpy, from_scalar, is_python_scalar
 from transforms.core import Tracer, bind, eager, eager_with_scalar
 from xla_like import dtypes
-from xla_like.ir import intern
 from xla_like.primitives import broadcast_in_dim_p, convert_element_type_p
 
 _PY_SCALARS = (bool, int, float, complex)
@@ -106,16 +105,8 @@ def promote(*xs):
     dtype, weak = dtypes.result_type(*[
         (dtypes.python_scalar_dtype(x), True) if s else (x.aval.dtype, x.aval.weak)
         for x, s in zip(xs, scalar)])
-    return [_scalar_as(x, dtype, weak) if s else convert(x, dtype, weak)
+    return [from_scalar(x, dtype, weak) if s else convert(x, dtype, weak)
             for x, s in zip(xs, scalar)]
-
-
-def _scalar_as(value, dtype, weak):
-    """A Python scalar as a 0-d Array of ``dtype`` (raising if an int does not fit)."""
-    if weak:
-        arr = from_scalar(value, dtype)
-        return Array(arr._value, intern(arr.aval.update(weak=True)))
-    return from_scalar(value, dtype)
 
 
 def broadcast_shapes(*shapes):
