@@ -12,13 +12,17 @@ registry = {}
 
 class Primitive:
     """An operation of the IR.  ``sin_p = Primitive('sin', abstract_eval=..., impl=...)``"""
-    __slots__ = ("name", "multiple_results", "abstract_eval", "impl", "__weakref__")
+    __slots__ = ("name", "multiple_results", "effectful", "abstract_eval", "impl",
+                 "__weakref__")
 
-    def __init__(self, name, abstract_eval, impl, multiple_results=False):
+    def __init__(self, name, abstract_eval, impl, multiple_results=False, effectful=False):
         if name in registry:
             raise ValueError(f"primitive {name!r} is declared twice")
         self.name = name
         self.multiple_results = multiple_results
+        # An effectful equation (e.g. a debug print) runs for its effect: compiler
+        # passes never delete, merge, reorder past each other or constant-fold it.
+        self.effectful = effectful
         self.abstract_eval = abstract_eval
         self.impl = impl
         registry[name] = self
