@@ -118,25 +118,36 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
         nums = _check_argnums(argnums, len(args), "grad")
-
-        def fixed(*diff_args):
-            full = list(args)
-            for i, value in zip(nums, diff_args):
-                full[i] = value
-            return fun(*full, **kwargs)
-        result = vjp(fixed, *[args[i] for i in nums], has_aux=has_aux)
-        out, vjp_fun = result[0], result[1]
-        _check_scalar_output(out)
-        grads = vjp_fun(np.ones((), out.dtype))
+        store = {}
+        flat, leaves, in_tree = _flat_fun(fun, args, kwargs, nums, has_aux, store)
+        diff_mask = [dtypes.is_inexact(x.aval.dtype) for x in leaves]
+        outs, linear = linearize_flat(flat, leaves, diff_mask)
+        out = tree_unflatten(store["tree"], outs)
+        _check_scalar_output(outs)
+        cts = [] if linear.out_zero[0] else [_one(outs[0].aval.dtype)]
+        in_cts = iter(backward_pass(linear, cts))
+        grads = [next(in_cts) if d else None for d in diff_mask]
+        grads = [_zeros(tangent_aval(x.aval)) if ct is None else ct
+                 for x, ct in zip(leaves, grads)]
+        grads = tree_unflatten(in_tree, grads)
         grads = grads[0] if isinstance(argnums, int) else grads
         if has_aux:
-            return (out, result[2]), grads
+            return (out, _strip_aux(store["aux"])), grads
         return out, grads
     return wrapped
 
 
-def _check_scalar_output(out):
-    leaves, _ = tree_flatten(out)
+_ONES = {}
+
+
+def _one(dtype):
+    """The cotangent 1 of a scalar output (arrays are immutable, so one per dtype)."""
+    if dtype not in _ONES:
+        _ONES[dtype] = asarray(np.ones((), dtype))
+    return _ONES[dtype]
+
+
+def _check_scalar_output(leaves):
     if len(leaves) != 1 or leaves[0].shape != () or not dtypes.is_inexact(leaves[0].dtype):
         shapes = ", ".join(str(x.aval) for x in leaves)
         raise TypeError(f"grad requires a function returning one real scalar, got {shapes}; "

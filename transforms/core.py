@@ -8,7 +8,6 @@ leaves the stack dirty.  A tracer belongs to exactly one interpreter instance.
 With no interpreter active, ``bind`` runs the primitive eagerly on NumPy; that path
 is kept lean because it is the speed of everyday notebook use.
 """
-import contextlib
 import contextvars
 
 from transforms.array import Array
@@ -132,17 +131,25 @@ class Interpreter:
         raise NotImplementedError
 
 
-@contextlib.contextmanager
-def interpreter_scope(interpreter):
-    """Make ``interpreter`` the innermost one for the duration of the block."""
-    interpreter.parent = _current.get()
-    interpreter.active = True
-    token = _current.set(interpreter)
-    try:
-        yield interpreter
-    finally:
-        _current.reset(token)
-        interpreter.active = False
+class interpreter_scope:
+    """Make ``interpreter`` the innermost one for the duration of the block (a class,
+    not a generator: it is entered once per transformed call)."""
+    __slots__ = ("interpreter", "token")
+
+    def __init__(self, interpreter):
+        self.interpreter = interpreter
+
+    def __enter__(self):
+        interpreter = self.interpreter
+        interpreter.parent = _current.get()
+        interpreter.active = True
+        self.token = _current.set(interpreter)
+        return interpreter
+
+    def __exit__(self, *exc):
+        _current.reset(self.token)
+        self.interpreter.active = False
+        return False
 
 
 class _UseInterpreter:

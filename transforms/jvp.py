@@ -75,17 +75,21 @@ class JVPInterpreter(Interpreter):
         return x, Zero(tangent_aval(x.aval))
 
     def process_primitive(self, prim, args, params):
+        primals, tangents, live = [], [], False
         for a in args:
             if type(a) is JVPTracer and a._interp is self:
-                break
-        else:                                   # nothing here carries a tangent
-            with parent_scope(self):
-                return bind(prim, *args, **params)
-        primals, tangents = zip(*[self.lift(a) for a in args])
-        if all(type(t) is Zero for t in tangents):
+                primals.append(a.primal)
+                tangents.append(a.tangent)
+                live = live or type(a.tangent) is not Zero
+            else:
+                primals.append(a)
+                tangents.append(None)
+        if not live:                            # nothing here carries a tangent
             with parent_scope(self):
                 return bind(prim, *primals, **params)
-        rule = lookup_rule(jvp_rules, prim, "jvp")
+        tangents = [Zero(tangent_aval(p.aval)) if t is None else t
+                    for p, t in zip(primals, tangents)]
+        rule = jvp_rules.get(prim) or lookup_rule(jvp_rules, prim, "jvp")
         if getattr(rule, "runs_in_interpreter", False):    # user rules (custom_jvp)
             primal_out, tangent_out = rule(self, primals, tangents, **params)
         else:

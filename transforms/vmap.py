@@ -52,16 +52,24 @@ class BatchInterpreter(Interpreter):
         return x, None
 
     def process_primitive(self, prim, args, params):
-        values, bdims = zip(*[self.lift(a) for a in args]) if args else ((), ())
-        if all(b is None for b in bdims) and not _needs_axis(prim, params, self):
+        values, bdims, batched = [], [], False
+        for a in args:
+            if type(a) is BatchTracer and a._interp is self:
+                values.append(a.value)
+                bdims.append(a.bdim)
+                batched = True
+            else:
+                values.append(a)
+                bdims.append(None)
+        if not batched and not _needs_axis(prim, params, self):
             with parent_scope(self):
                 return bind(prim, *values, **params)
-        rule = lookup_rule(batch_rules, prim, "vmap")
+        rule = batch_rules.get(prim) or lookup_rule(batch_rules, prim, "vmap")
         if getattr(rule, "runs_in_interpreter", False):
-            out, out_bdim = rule(self, list(values), list(bdims), **params)
+            out, out_bdim = rule(self, values, bdims, **params)
         else:
             with parent_scope(self):
-                out, out_bdim = rule(list(values), list(bdims), **params)
+                out, out_bdim = rule(values, bdims, **params)
         if prim.multiple_results:
             return [self.wrap(o, b) for o, b in zip(out, out_bdim)]
         return self.wrap(out, out_bdim)

