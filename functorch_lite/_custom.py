@@ -14,12 +14,21 @@ from functorch_lite.numpy._convert import as_operand
 from xla_like.primitives.higher_order import REMAT_POLICIES
 
 
+def _plain_positional_count(signature):
+    """The number of parameters when all are plain positional ones, else -1."""
+    kinds = {p.kind for p in signature.parameters.values()}
+    if kinds <= {inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD}:
+        return len(signature.parameters)
+    return -1
+
+
 class _CustomBase:
     def __init__(self, fun, nondiff_argnums=()):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
         self._signature = None
+        self._n_positional = -1
 
     def _positional(self, args, kwargs):
         """All arguments as positional ones, with the function's defaults filled in."""
@@ -28,6 +37,9 @@ class _CustomBase:
                 self._signature = inspect.signature(self.fun)
             except ValueError:                 # no signature (a builtin): keep as given
                 return args
+            self._n_positional = _plain_positional_count(self._signature)
+        if not kwargs and len(args) == self._n_positional:
+            return args                        # the common call: nothing to bind
         bound = self._signature.bind(*args, **kwargs)
         bound.apply_defaults()
         if bound.kwargs:

@@ -144,10 +144,11 @@ def defbroadcasting(prim):
     unbatched operands are broadcast along it."""
     def rule(args, bdims, **params):
         dest = next(b for b in bdims if b is not None)
-        size = batch_size(args, bdims)
-        aligned = [move_bdim(a, b, dest) if b is not None else
-                   broadcast_batched(a, None, size, dest) for a, b in zip(args, bdims)]
-        out = bind(prim, *aligned, **params)
+        if any(b != dest for b in bdims):
+            size = batch_size(args, bdims)
+            args = [move_bdim(a, b, dest) if b is not None else
+                    broadcast_batched(a, None, size, dest) for a, b in zip(args, bdims)]
+        out = bind(prim, *args, **params)
         if prim.multiple_results:
             return out, [dest] * len(out)
         return out, dest

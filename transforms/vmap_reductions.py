@@ -14,7 +14,7 @@ axis under ``vmap`` is reported as the user wrote it, not shifted by the batch a
     # reduce_sum[axes=(2,)] on f32[5,3,4], result batched at 0
 """
 from transforms import ops
-from transforms.core import bind
+from transforms.core import bind, cached_abstract_eval
 from transforms.vmap import batch_rules, batch_size, broadcast_batched, move_bdim
 from xla_like import primitives as P
 
@@ -29,10 +29,18 @@ def _example_aval(x, bdim):
     return aval.update(shape=aval.shape[:bdim] + aval.shape[bdim + 1:])
 
 
+class _Example:
+    __slots__ = ("aval",)
+
+    def __init__(self, aval):
+        self.aval = aval
+
+
 def _check_example(prim, args, bdims, params):
     """Type-check ``prim`` on one batch element (errors then name the user's shapes);
-    returns the per-example result type."""
-    return prim.abstract_eval(*[_example_aval(a, b) for a, b in zip(args, bdims)], **params)
+    returns the per-example result type (cached like eager type checks)."""
+    examples = [_Example(_example_aval(a, b)) for a, b in zip(args, bdims)]
+    return cached_abstract_eval(prim, examples, params)
 
 
 def _shift(dims, bdim):
