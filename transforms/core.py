@@ -118,6 +118,7 @@ class Interpreter:
     def __init__(self):
         self.parent = None
         self.active = False
+        self.below = None       # context manager making ``parent`` current (set on entry)
 
     def process_primitive(self, prim, args, params):
         raise NotImplementedError
@@ -142,6 +143,7 @@ class interpreter_scope:
     def __enter__(self):
         interpreter = self.interpreter
         interpreter.parent = _current.get()
+        interpreter.below = _UseInterpreter(interpreter.parent)
         interpreter.active = True
         self.token = _current.set(interpreter)
         return interpreter
@@ -154,24 +156,25 @@ class interpreter_scope:
 
 class _UseInterpreter:
     """Context manager that makes a given interpreter current and restores the previous
-    one on exit, even after an exception (a class: cheaper than a generator on the
-    per-primitive path)."""
-    __slots__ = ("interpreter", "token")
+    one on exit, even after an exception.  Reentrant (a stack of tokens), so each
+    interpreter keeps one for its parent instead of allocating one per primitive."""
+    __slots__ = ("interpreter", "tokens")
 
     def __init__(self, interpreter):
         self.interpreter = interpreter
+        self.tokens = []
 
     def __enter__(self):
-        self.token = _current.set(self.interpreter)
+        self.tokens.append(_current.set(self.interpreter))
 
     def __exit__(self, *exc):
-        _current.reset(self.token)
+        _current.reset(self.tokens.pop())
         return False
 
 
 def parent_scope(interpreter):
     """Run a rule's own ``bind`` calls in the interpreter below ``interpreter``."""
-    return _UseInterpreter(interpreter.parent)
+    return interpreter.below
 
 
 def reenter(interpreter):
