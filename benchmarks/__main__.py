@@ -11,7 +11,7 @@ import sys
 from benchmarks import harness
 
 # Benchmark modules, imported in this order; each registers its cases.
-MODULES = ("eager_overhead", "autodiff", "batching", "compiled_elementwise")
+MODULES = ("eager_overhead", "autodiff", "batching", "compiled_elementwise", "jit_cases")
 
 
 def _load_modules():

@@ -12,6 +12,7 @@ import transforms.vmap_rules  # noqa: F401
 import transforms.vmap_reductions  # noqa: F401
 import transforms.vmap_structural  # noqa: F401
 import transforms.jit  # noqa: F401
+import transforms.effect_rules  # noqa: F401
 
 from transforms.array import Array  # noqa: F401
 from transforms.errors import ConcretizationError, EscapedTracerError  # noqa: F401
@@ -29,4 +30,4 @@ from functorch_lite._custom import checkpoint, custom_jvp, custom_vjp, remat  # 
 from functorch_lite._jacobians import hessian, jacfwd, jacrev  # noqa: F401
 from functorch_lite._jit import jit  # noqa: F401
 from functorch_lite._vmap import vmap  # noqa: F401
-from functorch_lite import ad, lax, nn, random  # noqa: F401
+from functorch_lite import ad, debug, lax, nn, random  # noqa: F401

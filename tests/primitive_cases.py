@@ -197,6 +197,19 @@ def threefry_case(draw):
     return [draw(arrays(dtypes.uint32, shape, 0, 2**32 - 1)) for _ in range(4)], {}
 
 
+def _check_callback_operands(*values):
+    """The ``debug_callback`` of the cases: the operands arrive as NumPy values."""
+    for v in values:
+        assert isinstance(v, (np.ndarray, np.generic)), type(v)
+
+
+@st.composite
+def debug_callback_case(draw):
+    count = draw(st.integers(0, 2))
+    args = [draw(any_array()) for _ in range(count)]
+    return args, {"callback": _check_callback_operands}
+
+
 # ---- structural ---------------------------------------------------------------------------
 
 @st.composite
@@ -477,7 +490,7 @@ CASES.update({
     P.is_finite_p: is_finite_case(), P.round_p: round_case(),
     P.integer_pow_p: integer_pow_case(), P.select_n_p: select_n_case(),
     P.clamp_p: clamp_case(), P.convert_element_type_p: convert_case(),
-    P.threefry2x32_p: threefry_case(),
+    P.threefry2x32_p: threefry_case(), P.debug_callback_p: debug_callback_case(),
     P.broadcast_in_dim_p: broadcast_in_dim_case(), P.reshape_p: reshape_case(),
     P.squeeze_p: squeeze_case(), P.expand_dims_p: expand_dims_case(),
     P.transpose_p: transpose_case(), P.rev_p: rev_case(), P.pad_p: pad_case(),

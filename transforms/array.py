@@ -14,12 +14,30 @@ _PY_SCALARS = (bool, int, float, complex)
 
 class Array:
     """An immutable array.  ``x.at[0].set(1)`` returns an updated copy."""
-    __slots__ = ("_value", "aval")
+    __slots__ = ("_value", "aval", "_deleted_by")
     __array_priority__ = 100
 
     def __init__(self, value, aval):
         self._value = value
         self.aval = aval
+
+    def __getattr__(self, name):
+        # Reached only when a slot is empty: ``delete`` empties ``_value``, so every use
+        # of a deleted array (eager ops, jit, NumPy conversion) fails here, by name.
+        if name == "_value" and self.is_deleted():
+            raise RuntimeError(f"Array was {self._deleted_by} and deleted; it cannot be "
+                               "used any more (keep a copy if you need it)")
+        raise AttributeError(f"'Array' object has no attribute {name!r}")
+
+    def delete(self, reason="deleted by x.delete()"):
+        """Release the buffer; later uses raise an error that says ``reason``
+        (``jit(f, donate_argnums=0)`` deletes the arrays it consumes)."""
+        if not self.is_deleted():
+            self._deleted_by = reason
+            del self._value
+
+    def is_deleted(self):
+        return hasattr(self, "_deleted_by")
 
     shape = property(lambda self: self.aval.shape)
     dtype = property(lambda self: self.aval.dtype)
@@ -84,6 +102,8 @@ class Array:
         return format(str(self), spec)
 
     def __repr__(self):
+        if self.is_deleted():
+            return f"Array(<deleted>, shape={self.aval.shape}, dtype={self.aval.dtype.name})"
         value = np.asarray(self._value)
         prefix = "Array("
         suffix = f", dtype={self.aval.dtype.name}"

@@ -5,18 +5,31 @@ The cache key is (pytree structure, input avals, static argument values); values
 function closes over are constants of the program (their values at trace time).
 Under differentiation a ``jit`` call is inlined (its program is differentiated
 equation by equation); under ``vmap`` it stays one ``jit`` call of the batched program.
+
+With no transform active, a call runs the program's executable directly (no ``bind``);
+``fast_call`` builds the leanest form of that for arguments that are all Arrays.
 """
+import logging
 import time
 
+import numpy as np
+
+from transforms.array import Array
 from transforms.core import bind
 from transforms.jvp import jvp_flat, jvp_rules
 from transforms.linearize import run_program
-from transforms.pytree import tree_flatten, tree_unflatten
+from transforms.pytree import tree_flatten, tree_leaves, tree_unflatten
 from transforms.staging import (as_array_leaf, leaf_aval, leaf_names, positional_names,
                                 split_static, trace_function)
 from transforms.vmap import batch_rules, batch_size
 from transforms.vmap_rules import batched_program
+from xla_like.backends import CPU_BACKEND
+from xla_like.config import config
+from xla_like.ir import Literal, intern
 from xla_like.primitives.higher_order import jit_p
+from xla_like.passes.inline import INLINE_PARAMS
+
+logger = logging.getLogger("functorch_lite")
 
 
 def _jit_jvp(primals, tangents, program, name):
@@ -35,11 +48,31 @@ batch_rules[jit_p] = _jit_batch
 
 
 class TraceRecord:
-    """One cached trace: the program, the output structure and how long tracing took."""
-    __slots__ = ("program", "out_tree", "seconds")
+    """One cached trace: the program, the output structure, how long tracing took, and
+    (built on first run) the executable that runs the program on buffers."""
+    __slots__ = ("program", "out_tree", "seconds", "name", "out_avals", "_executable")
 
-    def __init__(self, program, out_tree, seconds):
+    def __init__(self, program, out_tree, seconds, name):
         self.program, self.out_tree, self.seconds = program, out_tree, seconds
+        self.name = name
+        self.out_avals = [intern(a) for a in program.out_avals]
+        self._executable = None
+
+    @property
+    def executable(self):
+        if self._executable is None:
+            start = time.perf_counter()
+            self._executable = compile_program(self.program)
+            if config.log_compiles:
+                logger.warning("jit(%s): compiled in %.1f ms", self.name,
+                               (time.perf_counter() - start) * 1e3)
+        return self._executable
+
+
+def compile_program(program):
+    """The backend's executable for ``program``: ``run(*buffers) -> [buffers]`` (the
+    backend caches it by program, so the ``jit`` equation's impl shares it)."""
+    return CPU_BACKEND.compile(program)
 
 
 def signature(fun, args, kwargs, static_argnums, static_argnames):
@@ -62,14 +95,52 @@ def trace(fun, args, kwargs, static_argnums, static_argnames, name):
     start = time.perf_counter()
     program, captured, out_tree = trace_function(fun, args, kwargs, static_argnums,
                                                  static_argnames, f"jit({name})")
-    return TraceRecord(program, out_tree, time.perf_counter() - start), captured
+    return TraceRecord(program, out_tree, time.perf_counter() - start, name), captured
 
 
 def call(record, leaves, captured, name):
-    """Run a traced program on the dynamic leaves (captured values first)."""
+    """Run a traced program on the dynamic leaves (captured values first) through
+    ``bind``, so it composes with the active transforms."""
     args = [as_array_leaf(x) for x in leaves]
     outs = bind(jit_p, *captured, *args, program=record.program, name=name)
     return tree_unflatten(record.out_tree, outs)
+
+
+def run_concrete(record, leaves):
+    """Run a traced program on concrete leaves with no transform active: the
+    executable is called directly.  Returns ``(outputs, input buffers)``."""
+    buffers = [as_array_leaf(x)._value for x in leaves]
+    outs = record.executable(*buffers)
+    arrays = [Array(v, a) for v, a in zip(outs, record.out_avals)]
+    return tree_unflatten(record.out_tree, arrays), buffers
+
+
+def fast_call(record):
+    """``run(buffers) -> outputs`` for a call whose leaves are all Arrays: the leanest
+    path from Python to the executable (no flattening, no ``bind``)."""
+    executable, out_tree, out_avals = record.executable, record.out_tree, record.out_avals
+    if out_tree.node_type is None:              # a single array output
+        (aval,) = out_avals
+
+        def run_one(buffers):
+            return Array(executable(*buffers)[0], aval)
+        return run_one
+
+    def run(buffers):
+        outs = executable(*buffers)
+        return tree_unflatten(out_tree, [Array(v, a) for v, a in zip(outs, out_avals)])
+    return run
+
+
+def donated_arrays(args, donate_argnums):
+    """The Arrays among the leaves of the donated positional arguments."""
+    found = {}
+    for i in donate_argnums:
+        if i < len(args):
+            for leaf in tree_leaves(args[i]):
+                if type(leaf) is Array:
+                    found[id(leaf)] = leaf
+    return list(found.values())
 
 
 def dynamic_leaf_names(fun, args, kwargs, static_argnums, static_argnames):
@@ -79,3 +150,65 @@ def dynamic_leaf_names(fun, args, kwargs, static_argnums, static_argnames):
     keys = sorted(dyn_kwargs)
     return leaf_names([top[i] for i in dynamic] + keys,
                       [args[i] for i in dynamic] + [dyn_kwargs[k] for k in keys])
+
+
+# ---- debug_nans: find the equation that produced a NaN ------------------------------
+
+# Call-like higher-order primitives run their body on their operands unchanged
+# (``INLINE_PARAMS``): the search descends into the body to name the innermost primitive.
+
+
+def has_nan(values):
+    """Whether any floating-point value in ``values`` is NaN."""
+    for v in values:
+        v = np.asarray(v)
+        if v.dtype.kind in "fc" and np.isnan(v).any():
+            return True
+    return False
+
+
+def first_nan_equation(program, args):
+    """The first equation (innermost, for calls of sub-programs) whose outputs hold a
+    NaN while its inputs hold none, rerunning ``program`` with the reference
+    interpreter; None when the reference run produces no NaN."""
+    while True:
+        found = _scan_for_nan(program, args)
+        if found is None:
+            return None
+        eqn, inputs = found
+        param = INLINE_PARAMS.get(eqn.prim)
+        if param is None:
+            return eqn
+        program, args = eqn.params[param], inputs
+
+
+def _scan_for_nan(program, args):
+    env = dict(zip(program.constvars, program.consts))
+    env.update(zip(program.invars, args))
+
+    def read(atom):
+        return atom.value if isinstance(atom, Literal) else env[atom]
+    with np.errstate(all="ignore"):
+        for eqn in program.eqns:
+            if eqn.prim.effectful and not eqn.outputs:      # e.g. debug.print: skip
+                continue
+            inputs = [read(a) for a in eqn.inputs]
+            outs = eqn.prim.impl(*inputs, **eqn.params)
+            outs = outs if eqn.prim.multiple_results else [outs]
+            if has_nan(outs) and not has_nan(inputs):
+                return eqn, inputs
+            env.update(zip(eqn.outputs, outs))
+    return None
+
+
+def nan_error(program, buffers, name):
+    """A ``FloatingPointError`` naming the primitive and user line that produced a NaN
+    in a run of ``program`` on ``buffers`` (whose outputs held a NaN)."""
+    eqn = first_nan_equation(program, buffers)
+    if eqn is None:
+        return FloatingPointError(
+            f"debug_nans: jit({name}) produced a NaN, but rerunning its program with the "
+            "reference interpreter does not: the compiled code disagrees with it")
+    where = f"at {eqn.source}" if eqn.source is not None else "(source line unknown)"
+    return FloatingPointError(f"debug_nans: '{eqn.prim.name}' produced NaN {where} in "
+                              f"jit({name})")

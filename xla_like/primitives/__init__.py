@@ -15,3 +15,5 @@ from xla_like.primitives import higher_order  # noqa: F401,E402
 from xla_like.primitives.higher_order import *  # noqa: F401,F403,E402
 from xla_like.primitives import collectives  # noqa: F401,E402
 from xla_like.primitives.collectives import *  # noqa: F401,F403,E402
+from xla_like.primitives import effects  # noqa: F401,E402
+from xla_like.primitives.effects import *  # noqa: F401,F403,E402

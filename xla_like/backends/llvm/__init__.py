@@ -1,15 +1,21 @@
-"""The LLVM CPU compiler (elementwise kernels for now).
+"""The LLVM CPU compiler: fused loop kernels (elementwise, views, iota, reductions).
 
-``compile_elementwise(program)`` turns a program of elementwise primitives and
-``broadcast_in_dim`` into one vectorized loop nest compiled for the host CPU:
+``compile_kernel(program)`` turns a fused region into one vectorized loop nest
+compiled for the host CPU; ``fusible(eqn)`` and ``kernel_compatible(program)`` say
+what it accepts (the contract with the fusion pass, documented in regions.py):
 
-    plan.py      Program -> per-element node list + collapsed loop shape
-    rules.py     the lowering table: one rule per primitive
-    mathlib.py   inline exp/exp2/log/log1p/expm1/tanh/logistic (float32, float64)
-    widemath.py  inline float32 sin/cos/erf, computed in float64
-    codegen.py   plan -> LLVM IR function (loop nest, loads, stores)
-    engine.py    O3 + MCJIT, and ``Kernel``: call through ctypes on NumPy arrays
+    regions.py    fusible / kernel_compatible: what a kernel may contain
+    placement.py  how each value is indexed by the loop space (views are free)
+    plan.py       Program -> loop space, passes over reduced axes, node list
+    rules.py      the elementwise lowering table: one rule per primitive
+    reductions.py the reduction table: identity and accumulation step
+    mathlib.py    inline exp/exp2/log/log1p/expm1/tanh/logistic (float32, float64)
+    widemath.py   inline float32 sin/cos/erf, computed in float64
+    codegen.py    plan -> LLVM IR function (loop nest, passes, loads, stores)
+    engine.py     optimization + MCJIT, and ``Kernel``: call through ctypes
+    parallel.py   splitting the outer loop across cores above a size threshold
 """
-from xla_like.backends.llvm.engine import Kernel, compile_elementwise
+from xla_like.backends.llvm.engine import Kernel, compile_elementwise, compile_kernel
+from xla_like.backends.llvm.regions import fusible, kernel_compatible
 
-__all__ = ["Kernel", "compile_elementwise"]
+__all__ = ["Kernel", "compile_elementwise", "compile_kernel", "fusible", "kernel_compatible"]

@@ -13,6 +13,7 @@ import llvmlite.binding as llvm
 import numpy as np
 from llvmlite import ir
 
+from xla_like.backends.llvm import parallel
 from xla_like.backends.llvm.codegen import build_function
 from xla_like.backends.llvm.plan import make_plan
 
@@ -66,12 +67,14 @@ def _new_module(name):
 
 
 class Kernel:
-    """A compiled elementwise program: ``kernel(*arrays) -> [outputs]``.
+    """A compiled region: ``kernel(*arrays) -> [outputs]``.
 
-    Inputs are converted to the program's dtypes (as the reference interpreter does),
-    copied if not C-contiguous and aligned, and must have its input shapes; outputs
-    are freshly allocated NumPy arrays.
-    ``llvm_ir`` is the generated IR, ``optimized_ir`` the IR after O3.
+    Inputs are converted to the program's dtypes (as the reference interpreter does)
+    and copied if not C-contiguous and aligned (a transposed or sliced NumPy view
+    costs one copy; kernels are compiled for static, contiguous layouts), and must
+    have the program's input shapes; outputs are freshly allocated NumPy arrays.
+    ``call_into(inputs, outputs)`` skips the checks and conversions.
+    ``llvm_ir`` is the generated IR, ``optimized_ir`` the IR after optimization.
     """
 
     def __init__(self, program, name="kernel"):
@@ -83,14 +86,21 @@ class Kernel:
         parsed = llvm.parse_assembly(self.llvm_ir)
         parsed.verify()
         optimize(parsed)
-        self.optimized_ir = str(parsed)
+        self._module = parsed
         self._engine = llvm.create_mcjit_compiler(parsed, new_target_machine())
         self._engine.finalize_object()
-        n_args = len(self.plan.param_avals) + len(self.plan.out_avals)
-        signature = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * n_args)
+        n_ptrs = len(self.plan.param_avals) + len(self.plan.out_avals)
+        signature = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * n_ptrs, ctypes.c_int64,
+                                     ctypes.c_int64)
         self._cfunc = signature(self._engine.get_function_address(name))
         self._consts = [np.require(np.asarray(c, dtype=v.aval.dtype), requirements="CA")
                         for c, v in zip(program.consts, program.constvars)]
+        self._elements = self.plan.outer_size * max(1, self.plan.inner_size)
+
+    @property
+    def optimized_ir(self):
+        """The LLVM IR after optimization (printed on demand: long kernels print slowly)."""
+        return str(self._module)
 
     def _inputs(self, args):
         avals = self.program.in_avals
@@ -106,20 +116,34 @@ class Kernel:
             arrays.append(array)
         return arrays
 
+    def call_into(self, inputs, outputs):
+        """Run on C-contiguous arrays of exactly the program's input avals, writing
+        into C-contiguous ``outputs`` of its output avals (no checks, no copies)."""
+        outer = self.plan.outer_size
+        if outer:
+            pointers = [a.ctypes.data for a in list(inputs) + self._consts + list(outputs)]
+            parallel.run(self._cfunc, pointers, self.plan.loop_sizes[0], self._elements)
+
     def __call__(self, *args):
-        arrays = self._inputs(args) + self._consts
         outputs = [np.empty(a.shape, a.dtype) for a in self.plan.out_avals]
-        if outputs[0].size:
-            self._cfunc(*[a.ctypes.data for a in arrays + outputs])
+        self.call_into(self._inputs(args), outputs)
         return outputs
 
 
-def compile_elementwise(program):
-    """Compile an elementwise ``Program`` into one vectorized native loop.
+def compile_kernel(program):
+    """Compile a fused region (see regions.py for what is accepted) into one native
+    loop kernel; raises NotImplementedError saying why when it cannot be one kernel.
 
-    All equations must be elementwise primitives or ``broadcast_in_dim``, and all
-    outputs must share one shape; anything else raises NotImplementedError naming
-    the primitive.
+    >>> kernel = compile_kernel(make_ir(lambda x: fnp.sum(fnp.exp(x), axis=1))(np.ones((2, 3))))
+    >>> kernel(np.zeros((2, 3)))
+    [array([3., 3.])]
+    """
+    return Kernel(program)
+
+
+def compile_elementwise(program):
+    """Compile an elementwise ``Program`` into one vectorized native loop (the
+    reduction-free case of ``compile_kernel``, kept for its callers).
 
     >>> kernel = compile_elementwise(make_ir(lambda x: fnp.tanh(x) * 2.0)(np.ones(3, np.float32)))
     >>> kernel(np.zeros(3, np.float32))

@@ -54,7 +54,7 @@ def _two_sum_error(em, a, b, s):
     return em.add(em.sub(a, em.sub(s, bb)), em.sub(b, bb))
 
 
-def _reduce(em, xd):
+def reduce_quarter_turns(em, xd):
     """(quadrant as i64 in 0..3, a) with x = (4k + quadrant) pi/2 + a, abs(a) <= pi/4.
     Two's complement ``q & 3`` is q mod 4 for the negative q in -2..2 too."""
     hi, lo = em.c(0.0), em.c(0.0)
@@ -69,7 +69,8 @@ def _reduce(em, xd):
     return quadrant, em.mul(f, em.c(math.pi / 2))
 
 
-def _sin_cos_poly(em, a):
+def sin_cos_poly(em, a):
+    """(sin a, cos a) for abs(a) <= pi/4, in float64."""
     z = em.mul(a, a)
     sin_a = em.fma(em.mul(a, z), em.poly(z, _SIN_TAIL), a)
     cos_a = em.fma(z, em.poly(z, _COS_TAIL), em.c(1.0))
@@ -85,8 +86,8 @@ def _sin_or_cos(b, x, offset):
     """sin (offset 0) or cos (offset 1, i.e. sin(x + pi/2)) of a float32 x."""
     em = Emitter(b, F64)
     xd = b.fpext(x, F64.ty)
-    quadrant, a = _reduce(em, xd)
-    sin_a, cos_a = _sin_cos_poly(em, a)
+    quadrant, a = reduce_quarter_turns(em, xd)
+    sin_a, cos_a = sin_cos_poly(em, a)
     odd = _quadrant_bit(em, quadrant, offset, 1)
     value = em.select(odd, cos_a, sin_a)
     negative = _quadrant_bit(em, quadrant, offset, 2)

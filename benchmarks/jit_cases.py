@@ -1,0 +1,205 @@
+"""``jit`` on the CPU compiler: the cases of issue #5's table.
+
+Every case times the steady state of a jitted function (tracing and compiling happen
+in setup, untimed) against NumPy doing the same work op by op and, when installed,
+``jax.jit`` (with ``block_until_ready``).  The compile-time cases instead time one
+whole compilation of a fresh program (no memory or disk cache), and one load of the
+same program from the disk cache; they have no NumPy column.
+
+``python -m benchmarks jit_cases`` runs just these cases.
+"""
+import functools
+import itertools
+import tempfile
+
+import numpy as np
+
+import functorch_lite as fl
+import functorch_lite.numpy as fnp
+from benchmarks.harness import Case, optional_import, prepare, register
+from xla_like.backends.cpu import CpuBackend
+from xla_like.config import config
+
+jax = optional_import("jax")
+jnp = optional_import("jax.numpy") if jax is not None else None
+
+GROUP = "jit_cases"
+CHAIN_SIZE = 4194304
+LSE_SHAPE = (4096, 4096)
+MLP_SIZES, MLP_BATCH, LEARNING_RATE = (784, 512, 512, 10), 128, 0.01
+
+
+def chain_11(x, lib):
+    """Eleven elementwise operations (tanh, exp, neg, 4 mul, 2 add, 2 sub)."""
+    return lib.tanh(x) * 0.5 + x * x - lib.exp(-x) * 0.25 + x * 0.1 - 1
+
+
+def logsumexp_rows(x, lib):
+    m = lib.max(x, axis=1, keepdims=True)
+    return lib.log(lib.sum(lib.exp(x - m), axis=1)) + m[:, 0]
+
+
+def _jax_block(fun):
+    compiled = jax.jit(fun)
+    return lambda *args: compiled(*args).block_until_ready()
+
+
+def _elementwise_case(name, fun, x):
+    impls = {"functorch_lite": lambda: _steady(fl.jit(functools.partial(fun, lib=fnp)),
+                                               fnp.asarray(x)),
+             "numpy": lambda: functools.partial(fun, x, lib=np)}
+    if jax is not None:
+        impls["jax"] = lambda: _steady(_jax_block(functools.partial(fun, lib=jnp)),
+                                       jnp.asarray(x))
+    register(Case(name, prepare(impls), GROUP))
+
+
+def _steady(fun, *args):
+    """Call once (trace and compile), return the timed call."""
+    fun(*args)
+    return lambda: fun(*args)
+
+
+# ---- MLP SGD step ------------------------------------------------------------------------
+
+def _mlp_params(rng):
+    return [(rng.standard_normal((m, n)).astype(np.float32) * np.float32(1 / np.sqrt(m)),
+             np.zeros(n, np.float32)) for m, n in zip(MLP_SIZES[:-1], MLP_SIZES[1:])]
+
+
+def mlp_loss(params, x, y, lib):
+    h = x
+    for w, b in params[:-1]:
+        h = lib.tanh(h @ w + b)
+    w, b = params[-1]
+    return lib.mean((h @ w + b - y) ** 2)
+
+
+def sgd_step(params, x, y, grad_fn, lib):
+    loss, grads = grad_fn(params, x, y)
+    new = [(w - LEARNING_RATE * gw, b - LEARNING_RATE * gb)
+           for (w, b), (gw, gb) in zip(params, grads)]
+    return new, loss
+
+
+def numpy_sgd_step(params, x, y):
+    """The same step with a hand-written backward pass."""
+    acts = [x]
+    for w, b in params[:-1]:
+        acts.append(np.tanh(acts[-1] @ w + b))
+    w, b = params[-1]
+    err = acts[-1] @ w + b - y
+    loss = np.mean(err ** 2)
+    delta = 2 * err / err.size
+    new = []
+    for i in range(len(params) - 1, -1, -1):
+        w, b = params[i]
+        gw, gb = acts[i].T @ delta, delta.sum(0)
+        if i:
+            delta = (delta @ w.T) * (1 - acts[i] ** 2)
+        new.append((w - LEARNING_RATE * gw, b - LEARNING_RATE * gb))
+    return new[::-1], loss
+
+
+def _register_mlp():
+    rng = np.random.default_rng(0)
+    params = _mlp_params(rng)
+    x = rng.standard_normal((MLP_BATCH, MLP_SIZES[0])).astype(np.float32)
+    y = rng.standard_normal((MLP_BATCH, MLP_SIZES[-1])).astype(np.float32)
+
+    def ours():
+        grad_fn = fl.value_and_grad(functools.partial(mlp_loss, lib=fnp))
+        step = fl.jit(functools.partial(sgd_step, grad_fn=grad_fn, lib=fnp))
+        args = [[(fnp.asarray(w), fnp.asarray(b)) for w, b in params], fnp.asarray(x),
+                fnp.asarray(y)]
+        return _steady(step, *args)
+    impls = {"functorch_lite": ours,
+             "numpy": lambda: functools.partial(numpy_sgd_step, params, x, y)}
+    if jax is not None:
+        def theirs():
+            grad_fn = jax.value_and_grad(functools.partial(mlp_loss, lib=jnp))
+            step = jax.jit(functools.partial(sgd_step, grad_fn=grad_fn, lib=jnp))
+            jparams = [(jnp.asarray(w), jnp.asarray(b)) for w, b in params]
+            jx, jy = jnp.asarray(x), jnp.asarray(y)
+            return _steady(lambda: jax.block_until_ready(step(jparams, jx, jy)))
+        impls["jax"] = theirs
+    register(Case("jit MLP 784-512-512-10 SGD step, batch 128", prepare(impls), GROUP))
+
+
+# ---- compile time --------------------------------------------------------------------------
+
+def long_chain(n_ops, offset, lib):
+    """A chain of ``n_ops`` elementwise operations (sin, multiply, add by turns);
+    ``offset`` makes each built function a different program."""
+    def fun(x):
+        for i in range(n_ops // 3):
+            x = lib.sin(x) * (1.0001 + offset) + 0.001 * (i % 7)
+        return x
+    return fun
+
+
+def _fresh_compile(n_ops):
+    counter = itertools.count()
+    x = np.ones(1024, np.float32)
+
+    def compile_once():
+        program = fl.make_ir(long_chain(n_ops, next(counter) * 1e-9, fnp))(x)
+        saved = config.compilation_cache
+        config.update("compilation_cache", False)
+        try:
+            CpuBackend().compile(program)
+        finally:
+            config.update("compilation_cache", saved)
+    return compile_once
+
+
+def _jax_compile(n_ops):
+    counter = itertools.count()
+    x = jnp.ones(1024, jnp.float32)
+
+    def compile_once():
+        jax.jit(long_chain(n_ops, next(counter) * 1e-9, jnp)).lower(x).compile()
+    return compile_once
+
+
+def _disk_cache_load(n_ops):
+    x = np.ones(1024, np.float32)
+    program = fl.make_ir(long_chain(n_ops, 0.0, fnp))(x)
+    directory = tempfile.mkdtemp(prefix="functorch_lite_bench_cache_")
+
+    def load_once():
+        saved = (config.compilation_cache, config.compilation_cache_dir)
+        config.update("compilation_cache", True)
+        config.update("compilation_cache_dir", directory)
+        try:
+            return CpuBackend().compile(program)
+        finally:
+            config.update("compilation_cache", saved[0])
+            config.update("compilation_cache_dir", saved[1])
+    load_once()             # fills the cache
+    return load_once
+
+
+def _register_compile_times():
+    for n_ops in (1000, 10000):
+        impls = {"functorch_lite": lambda n=n_ops: _fresh_compile(n)}
+        if jax is not None:
+            impls["jax"] = lambda n=n_ops: _jax_compile(n)
+        register(Case(f"compile {n_ops}-op elementwise chain", prepare(impls), GROUP))
+    register(Case("compile 1000-op chain from the disk cache",
+                  prepare({"functorch_lite": lambda: _disk_cache_load(1000)}), GROUP))
+
+
+def _register_all():
+    rng = np.random.default_rng(0)
+    _elementwise_case(f"jit 11-op chain f32[{CHAIN_SIZE}]", chain_11,
+                      rng.standard_normal(CHAIN_SIZE).astype(np.float32))
+    _elementwise_case(f"jit row logsumexp f32{list(LSE_SHAPE)}", logsumexp_rows,
+                      rng.standard_normal(LSE_SHAPE).astype(np.float32))
+    _register_mlp()
+    _elementwise_case("jit dispatch x + 1, f32[1]", lambda x, lib: x + 1,
+                      np.ones(1, np.float32))
+    _register_compile_times()
+
+
+_register_all()

@@ -1,0 +1,126 @@
+"""The disk cache of object code: entries survive processes, corrupt or truncated
+files are ignored and rewritten, concurrent writers never leave a broken entry."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from xla_like.backends import compile_cache
+from xla_like.backends.cpu import CpuBackend
+from xla_like.config import config
+
+PROGRAM_SCRIPT = textwrap.dedent("""
+    import numpy as np
+    import functorch_lite as fl
+    from functorch_lite import numpy as fnp
+    from xla_like.backends.cpu import CPU_BACKEND
+    x = np.linspace(-1, 1, 7, dtype=np.float32)
+    program = fl.make_ir(lambda x: fnp.tanh(x) * 3.0 + fnp.exp(x) * {scale})(x)
+    exe = CPU_BACKEND.compile(program)
+    expected = np.tanh(x) * 3.0 + np.exp(x) * {scale}
+    assert np.allclose(exe(x)[0], expected, rtol=1e-6), "wrong result"
+    print("cached" if exe.loaded_from_disk_cache else "compiled")
+""")
+
+
+@pytest.fixture
+def cache_dir(tmp_path):
+    saved = (config.compilation_cache, config.compilation_cache_dir)
+    config.update("compilation_cache", True)
+    config.update("compilation_cache_dir", str(tmp_path))
+    yield tmp_path
+    config.update("compilation_cache", saved[0])
+    config.update("compilation_cache_dir", saved[1])
+
+
+def run_in_subprocess(cache_dir, scale=0.5):
+    env = dict(os.environ, FUNCTORCH_LITE_COMPILATION_CACHE_DIR=str(cache_dir),
+               FUNCTORCH_LITE_COMPILATION_CACHE="1")
+    done = subprocess.run([sys.executable, "-c", PROGRAM_SCRIPT.format(scale=scale)],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def entries(directory):
+    return sorted(directory.glob("*.o.cache"))
+
+
+def test_entries_are_reused_across_processes(cache_dir):
+    assert run_in_subprocess(cache_dir) == "compiled"
+    assert len(entries(cache_dir)) == 1
+    assert run_in_subprocess(cache_dir) == "cached"
+    assert run_in_subprocess(cache_dir, scale=0.25) == "compiled"     # another program
+    assert len(entries(cache_dir)) == 2
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_corrupt_entries_are_ignored_and_rewritten(cache_dir, damage):
+    assert run_in_subprocess(cache_dir) == "compiled"
+    (entry,) = entries(cache_dir)
+    data = entry.read_bytes()
+    damaged = {"truncate": data[:len(data) // 2],
+               "flip": data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:],
+               "empty": b"",
+               "garbage": os.urandom(len(data))}[damage]
+    entry.write_bytes(damaged)
+    assert run_in_subprocess(cache_dir) == "compiled"      # detected, recompiled, right
+    assert entry.read_bytes() == data                       # and rewritten
+    assert run_in_subprocess(cache_dir) == "cached"
+
+
+def test_load_store_and_checksum(cache_dir):
+    key = compile_cache.entry_key("some program text")
+    assert compile_cache.load(key) is None
+    assert compile_cache.store(key, b"object code")
+    assert compile_cache.load(key) == b"object code"
+    whole = compile_cache.encode_entry(b"payload")
+    for broken in (whole[:-1], whole + b"!", b"", os.urandom(len(whole)), whole[:10]):
+        assert compile_cache.decode_entry(broken) is None
+    assert compile_cache.decode_entry(whole) == b"payload"
+    assert compile_cache.entry_key("other text") != key
+    config.update("compilation_cache", False)
+    assert compile_cache.load(key) is None and not compile_cache.store(key, b"y")
+
+
+def test_unwritable_directory_just_disables_caching(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    saved = (config.compilation_cache, config.compilation_cache_dir)
+    config.update("compilation_cache", True)
+    config.update("compilation_cache_dir", str(blocker / "sub"))
+    try:
+        assert not compile_cache.store("k" * 64, b"data")
+        import functorch_lite as fl
+        program = fl.make_ir(lambda x: x * 3.0)(np.ones(2, np.float32))
+        assert CpuBackend().compile(program)(np.ones(2, np.float32))[0].tolist() == [3.0, 3.0]
+    finally:
+        config.update("compilation_cache", saved[0])
+        config.update("compilation_cache_dir", saved[1])
+
+
+WRITER_SCRIPT = textwrap.dedent("""
+    import sys
+    from xla_like.backends import compile_cache
+    from xla_like.config import config
+    config.update("compilation_cache_dir", sys.argv[1])
+    payload = bytes([int(sys.argv[2])]) * 3_000_000
+    for _ in range(20):
+        assert compile_cache.store("k" * 64, payload)
+        got = compile_cache.load("k" * 64)
+        assert got is not None and len(got) == len(payload) and len(set(got)) == 1, "torn"
+""")
+
+
+def test_concurrent_writers_never_leave_a_broken_entry(cache_dir):
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER_SCRIPT, str(cache_dir), str(i)],
+                                stderr=subprocess.PIPE, text=True) for i in range(1, 5)]
+    for proc in writers:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    final = compile_cache.load("k" * 64)
+    assert final is not None and len(set(final)) == 1 and len(final) == 3_000_000
+    assert not list(cache_dir.glob("*.tmp"))

@@ -1,0 +1,269 @@
+"""The CPU compiler (``CPU_BACKEND.compile``) against the reference interpreter: every
+primitive as a one-equation program, random elementwise/reduction/matmul programs,
+special values, 0-d and empty arrays, and the executable's analyses."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import functorch_lite as fl
+from functorch_lite import numpy as fnp
+from higher_order_cases import NO_STANDALONE_IMPL
+from primitive_cases import CASES, arrays, shapes
+from transforms.core import bind
+from xla_like import primitives as P
+from xla_like.backends.cpu import CPU_BACKEND
+from xla_like.config import config
+from xla_like.reference import evaluate
+
+
+@pytest.fixture(autouse=True)
+def no_disk_cache():
+    """These tests compile many programs; keep them out of the user's disk cache."""
+    saved = config.compilation_cache
+    config.update("compilation_cache", False)
+    yield
+    config.update("compilation_cache", saved)
+
+
+# Tolerances for primitives computed by approximations (the kernels' inline math and
+# libm differ from NumPy's in the last bits); everything else must match exactly.
+APPROXIMATE = {P.exp_p, P.exp2_p, P.expm1_p, P.log_p, P.log1p_p, P.tanh_p, P.logistic_p,
+               P.sin_p, P.cos_p, P.tan_p, P.erf_p, P.erfc_p, P.pow_p, P.sinh_p, P.cosh_p,
+               P.asin_p, P.acos_p, P.atan_p, P.asinh_p, P.acosh_p, P.atanh_p, P.cbrt_p,
+               P.atan2_p, P.lgamma_p, P.rsqrt_p, P.dot_general_p, P.reduce_sum_p,
+               P.reduce_prod_p, P.conv_general_dilated_p, P.custom_jvp_call_p,
+               P.custom_vjp_call_p, P.remat_p, P.jit_p, P.integer_pow_p}
+
+
+def assert_matches(got, want, approximate):
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        w = np.asarray(w)
+        assert g.shape == w.shape and g.dtype == w.dtype, (g.dtype, g.shape, w.dtype, w.shape)
+        if approximate and w.dtype.kind == "f":
+            rtol = 2e-6 if w.dtype == np.float32 else 1e-13
+            np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol, equal_nan=True)
+        else:
+            np.testing.assert_array_equal(g, w)
+
+
+def one_equation_program(prim, args, params):
+    return fl.make_ir(lambda *xs: bind(prim, *xs, **params))(*args)
+
+
+def check_primitive(prim, data):
+    args, params = data.draw(CASES[prim])
+    program = one_equation_program(prim, args, params)
+    want = evaluate(program, *args)
+    got = CPU_BACKEND.compile(program)(*args)
+    assert_matches(got, want, prim in APPROXIMATE)
+
+
+PRIMITIVES = sorted((p for p in CASES if p not in NO_STANDALONE_IMPL), key=lambda p: p.name)
+
+
+@pytest.mark.parametrize("prim", PRIMITIVES, ids=lambda p: p.name)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_every_primitive_compiles_and_matches_reference(prim, data):
+    check_primitive(prim, data)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("prim", PRIMITIVES, ids=lambda p: p.name)
+@settings(max_examples=25)
+@given(data=st.data())
+def test_every_primitive_sweep(prim, data):
+    check_primitive(prim, data)
+
+
+@pytest.mark.parametrize("prim", PRIMITIVES, ids=lambda p: p.name)
+@settings(max_examples=3)
+@given(data=st.data())
+def test_every_primitive_under_jit_matches_eager(prim, data):
+    """Through ``jit`` itself (the ``jit_p`` impl compiles) against eager execution."""
+    args, params = data.draw(CASES[prim])
+    eager = bind(prim, *[fnp.asarray(a) for a in args], **params)
+    jitted = fl.jit(lambda *xs: bind(prim, *xs, **params))(*args)
+    eager = eager if prim.multiple_results else [eager]
+    jitted = jitted if prim.multiple_results else [jitted]
+    assert_matches([np.asarray(j) for j in jitted], [np.asarray(e) for e in eager],
+                   prim in APPROXIMATE)
+
+
+# ---- programs of many equations --------------------------------------------------------------
+
+UNARY_FNS = [fnp.tanh, fnp.exp, fnp.sin, lambda x: -x, lambda x: x * x, fnp.abs,
+             lambda x: x * 0.5 + 1.0, lambda x: fnp.maximum(x, 0.0), fnp.cos]
+BINARY_FNS = [lambda x, y: x + y, lambda x, y: x * y, lambda x, y: x - y,
+              lambda x, y: fnp.where(x > y, x, y), lambda x, y: fnp.minimum(x, y)]
+
+
+@st.composite
+def elementwise_programs(draw):
+    """A random DAG of unary/binary elementwise ops, reductions and broadcasts over two
+    inputs, as (function, args)."""
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    shape = draw(shapes(min_dims=0, max_dims=3))
+    xs = [draw(arrays(np.dtype(dtype), shape, -3, 3, special=draw(st.booleans())))
+          for _ in range(2)]
+    ops = draw(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 100), st.integers(0, 100)),
+                        min_size=1, max_size=12))
+
+    def fun(a, b):
+        values = [a, b]
+        for kind, i, j in ops:
+            x, y = values[i % len(values)], values[j % len(values)]
+            if kind == 0:
+                values.append(UNARY_FNS[j % len(UNARY_FNS)](x))
+            elif kind == 1:
+                values.append(BINARY_FNS[i % len(BINARY_FNS)](x, y))
+            elif kind == 2 and x.ndim:
+                axis = j % x.ndim
+                values.append(fnp.broadcast_to(fnp.sum(x, axis=axis, keepdims=True), x.shape)
+                              - x)
+            else:
+                values.append(fnp.sum(x) + y)
+        return values[-1], values[len(values) // 2]
+    return fun, xs
+
+
+@given(case=elementwise_programs())
+def test_random_programs_match_reference(case):
+    fun, xs = case
+    program = fl.make_ir(fun)(*xs)
+    with np.errstate(all="ignore"):
+        want = evaluate(program, *xs)
+        got = CPU_BACKEND.compile(program)(*xs)
+    assert_matches(got, want, approximate=True)
+
+
+def logsumexp(x):
+    m = fnp.max(x, axis=1, keepdims=True)
+    return fnp.log(fnp.sum(fnp.exp(x - m), axis=1)) + m[:, 0]
+
+
+def mlp_loss(params, x, y):
+    (w1, b1), (w2, b2) = params
+    h = fnp.tanh(x @ w1 + b1)
+    logits = h @ w2 + b2
+    return fnp.mean((logits - y) ** 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_logsumexp_fuses_into_one_kernel(dtype):
+    x = np.random.default_rng(0).standard_normal((16, 33)).astype(dtype)
+    x[3, 5] = np.inf
+    x[4, :] = -np.inf
+    program = fl.make_ir(logsumexp)(x)
+    exe = CPU_BACKEND.compile(program)
+    assert [s.kind for s in exe.steps] == ["kernel"]
+    with np.errstate(all="ignore"):
+        assert_matches(exe(x), evaluate(program, x), approximate=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mlp_gradient_step_uses_blas_and_matches(dtype):
+    rng = np.random.default_rng(1)
+    params = [(rng.standard_normal((6, 5)).astype(dtype), rng.standard_normal(5).astype(dtype)),
+              (rng.standard_normal((5, 3)).astype(dtype), rng.standard_normal(3).astype(dtype))]
+    x, y = rng.standard_normal((4, 6)).astype(dtype), rng.standard_normal((4, 3)).astype(dtype)
+    program = fl.make_ir(fl.value_and_grad(mlp_loss))(params, x, y)
+    leaves = [a for pair in params for a in pair] + [x, y]
+    exe = CPU_BACKEND.compile(program)
+    kinds = [s.kind for s in exe.steps]
+    assert "blas" in kinds and "reference" not in kinds
+    assert_matches(exe(*leaves), evaluate(program, *leaves), approximate=True)
+
+
+@pytest.mark.parametrize("batch_dims", [0, 1, 2])
+def test_batched_dot_general_through_blas(batch_dims):
+    rng = np.random.default_rng(batch_dims)
+    batch = (2, 3)[:batch_dims]
+    a = rng.standard_normal(batch + (4, 5)).astype(np.float32)
+    b = rng.standard_normal(batch + (5, 6)).astype(np.float32)
+    program = fl.make_ir(lambda a, b: fnp.matmul(a, b))(a, b)
+    exe = CPU_BACKEND.compile(program)
+    assert "blas" in [s.kind for s in exe.steps]
+    assert_matches(exe(a, b), evaluate(program, a, b), approximate=True)
+
+
+def test_special_values_and_shapes():
+    def fun(x, y):
+        return fnp.exp(x) * y - fnp.log(fnp.abs(x) + 1.0), fnp.sum(x + y)
+    specials = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-40, 3.0], np.float32)
+    for x in (specials, np.float32(2.5), np.zeros((0, 3), np.float32)):
+        x = np.asarray(x)
+        y = np.ones_like(x)
+        program = fl.make_ir(fun)(x, y)
+        with np.errstate(all="ignore"):
+            assert_matches(CPU_BACKEND.compile(program)(x, y), evaluate(program, x, y),
+                           approximate=True)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.bool_, np.float64])
+def test_integer_and_bool_programs(dtype):
+    rng = np.random.default_rng(2)
+    x = (rng.integers(-5, 5, (7, 3)) if dtype != np.bool_ else rng.integers(0, 2, (7, 3)))
+    x = x.astype(dtype)
+
+    def fun(x):
+        y = fnp.where(x > 0, x, fnp.zeros_like(x)) if dtype != np.bool_ else ~x
+        return y, fnp.sum(x.astype(np.int32), axis=0)
+    program = fl.make_ir(fun)(x)
+    assert_matches(CPU_BACKEND.compile(program)(x), evaluate(program, x), approximate=False)
+
+
+# ---- the executable's interface ---------------------------------------------------------------
+
+def test_inputs_are_checked_and_converted():
+    program = fl.make_ir(lambda x: x * 2.0)(np.ones((2, 3), np.float32))
+    exe = CPU_BACKEND.compile(program)
+    with pytest.raises(TypeError, match="shape"):
+        exe(np.ones(3, np.float32))
+    with pytest.raises(TypeError, match="takes 1 inputs"):
+        exe()
+    view = np.arange(12, dtype=np.float64).reshape(3, 4).T[:2]   # strided, wrong dtype
+    np.testing.assert_array_equal(exe(view[:, :3])[0], np.asarray(view[:, :3] * 2, np.float32))
+
+
+def test_compile_is_cached_by_identity_and_structure():
+    x = np.ones(4, np.float32)
+    p1 = fl.make_ir(lambda x: fnp.sin(x) + 1.0)(x)
+    p2 = fl.make_ir(lambda x: fnp.sin(x) + 1.0)(x)
+    assert CPU_BACKEND.compile(p1) is CPU_BACKEND.compile(p1)
+    assert CPU_BACKEND.compile(p2) is CPU_BACKEND.compile(p1)
+
+
+def test_analyses_and_text():
+    a = np.ones((8, 16), np.float32)
+    b = np.ones((16, 4), np.float32)
+    program = fl.make_ir(lambda a, b: fnp.tanh(a @ b) * 2.0)(a, b)
+    exe = CPU_BACKEND.compile(program)
+    cost = exe.cost_analysis()
+    assert cost["flops"] >= 2 * 8 * 16 * 4 + 2 * 8 * 4
+    assert cost["transcendentals"] == 8 * 4
+    assert cost["bytes_read"] == a.nbytes + b.nbytes + 8 * 4 * 4
+    assert cost["bytes_written"] == 2 * 8 * 4 * 4
+    memory = exe.memory_analysis()
+    assert memory == {"temp_bytes": 8 * 4 * 4, "argument_bytes": a.nbytes + b.nbytes,
+                      "output_bytes": 8 * 4 * 4}
+    text = exe.as_text()
+    assert "define void @\"kernel" in text and "tanh" not in text.split("define")[0]
+
+
+def test_dead_kernel_buffers_are_reused():
+    """``h`` dies at the second matmul (a BLAS call, which keeps no view of it), so the
+    second kernel writes ``exp(...)`` into ``h``'s buffer; results stay right."""
+    def fun(x, w):
+        h = fnp.tanh(x @ w)
+        g = fnp.exp(h @ w)
+        return g @ w
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((6, 6)), rng.standard_normal((6, 6)) * 0.3
+    program = fl.make_ir(fun)(x, w)
+    exe = CPU_BACKEND.compile(program)
+    assert [s.kind for s in exe.steps] == ["blas", "kernel", "blas", "kernel", "blas"]
+    assert any(exe.buffers.donations)
+    for _ in range(2):
+        assert_matches(exe(x, w), evaluate(program, x, w), approximate=True)
