@@ -69,7 +69,8 @@ def eqn_to_text(eqn, names=None, indent=0):
     if eqn.params:
         params = "[" + " ".join(f"{k}={_param(v, names, indent)}"
                                 for k, v in sorted(eqn.params.items())) + "]"
-    return f"{outs} = {eqn.prim.name}{params} {ins}".rstrip()
+    lhs = f"{outs} = " if outs else "_ = "      # an effect-only equation binds nothing
+    return f"{lhs}{eqn.prim.name}{params} {ins}".rstrip()
 
 
 def _program_lines(program, names, indent):
