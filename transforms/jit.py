@@ -77,6 +77,9 @@ def compile_program(program):
 
 def signature(fun, args, kwargs, static_argnums, static_argnames):
     """The cache key of a call: static values, pytree structure and leaf avals."""
+    if not static_argnums and not static_argnames:
+        leaves, treedef = tree_flatten((args, kwargs))
+        return ((), treedef, tuple([leaf_aval(x, "argument", "jit") for x in leaves])), leaves
     dynamic, dyn_kwargs, _ = split_static(fun, args, kwargs, static_argnums, static_argnames)
     static = tuple((i, a) for i, a in enumerate(args) if i not in dynamic)
     static += tuple(sorted((k, v) for k, v in kwargs.items() if k not in dyn_kwargs))

@@ -121,29 +121,26 @@ def _node_type(x):
 
 class PyTreeDef:
     """The structure of a pytree (hashable; equal structures compare equal)."""
-    __slots__ = ("node_type", "aux", "children", "num_leaves", "_hash")
+    __slots__ = ("node_type", "aux", "children", "num_leaves", "key")
 
     def __init__(self, node_type, aux, children):
         self.node_type = node_type      # None for a leaf
         self.aux = aux
         self.children = tuple(children)
-        self.num_leaves = 1 if node_type is None else sum(c.num_leaves for c in children)
-        self._hash = None
+        self.num_leaves = 1 if node_type is None else sum([c.num_leaves for c in children])
+        # nested tuples: hashing and comparing them runs in C (cache keys of jit calls)
+        self.key = None if node_type is None else (node_type, aux,
+                                                    tuple([c.key for c in self.children]))
 
     @property
     def num_nodes(self):
         return 1 + sum(c.num_nodes for c in self.children)
 
-    def _key(self):
-        return (self.node_type, self.aux, self.children)
-
     def __eq__(self, other):
-        return isinstance(other, PyTreeDef) and self._key() == other._key()
+        return isinstance(other, PyTreeDef) and self.key == other.key
 
     def __hash__(self):
-        if self._hash is None:
-            self._hash = hash(self._key())
-        return self._hash
+        return hash(self.key)
 
     def __repr__(self):
         return f"PyTreeDef({self._text()})"
@@ -182,10 +179,46 @@ def _flatten(tree, is_leaf, leaves, paths, path):
     return PyTreeDef(type(tree), aux, defs)
 
 
+def _structure_key(tree, leaves):
+    """Collect the leaves of ``tree``; return its structure as nested tuples
+    ``(node_type, aux, children)`` (``None`` for a leaf), the key ``PyTreeDef`` uses."""
+    cls = type(tree)
+    if cls is tuple or cls is list:
+        return (cls, None, tuple([_structure_key(c, leaves) for c in tree]))
+    node = _node_type(tree)
+    if node is None:
+        leaves.append(tree)
+        return None
+    children, aux = node.flatten(tree)
+    return (cls, aux, tuple([_structure_key(c, leaves) for c in children]))
+
+
+def _treedef_from_key(key):
+    if key is None:
+        return _LEAF
+    node_type, aux, children = key
+    return PyTreeDef(node_type, aux, [_treedef_from_key(c) for c in children])
+
+
+_treedefs = {}          # structure key -> PyTreeDef: a call's structure is built once
+_TREEDEF_CACHE_LIMIT = 10_000
+
+
 def tree_flatten(tree, is_leaf=None):
     """``tree_flatten((x, {"a": y})) == ([x, y], treedef)``"""
     leaves = []
-    treedef = _flatten(tree, is_leaf, leaves, None, ())
+    if is_leaf is not None:
+        return leaves, _flatten(tree, is_leaf, leaves, None, ())
+    key = _structure_key(tree, leaves)
+    try:
+        return leaves, _treedefs[key]
+    except KeyError:
+        treedef = _treedef_from_key(key)
+    except TypeError:                   # an unhashable aux: build, don't cache
+        return leaves, _treedef_from_key(key)
+    if len(_treedefs) >= _TREEDEF_CACHE_LIMIT:
+        _treedefs.clear()
+    _treedefs[key] = treedef
     return leaves, treedef
 
 

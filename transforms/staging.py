@@ -193,6 +193,8 @@ def as_array_leaf(leaf):
 
 def leaf_aval(leaf, name, transform_name):
     """Abstract value of an input leaf: arrays keep their dtype, scalars are weak."""
+    if type(leaf) is Array:
+        return leaf.aval
     if isinstance(leaf, ShapedArray):
         return leaf
     if isinstance(leaf, (np.ndarray, np.generic)):       # no copy just for the type
