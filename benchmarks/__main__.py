@@ -11,7 +11,8 @@ import sys
 from benchmarks import harness
 
 # Benchmark modules, imported in this order; each registers its cases.
-MODULES = ("eager_overhead", "autodiff", "batching", "compiled_elementwise", "jit_cases")
+MODULES = ("eager_overhead", "autodiff", "batching", "compiled_elementwise", "jit_cases",
+           "llvm_kernels")
 
 
 def _load_modules():

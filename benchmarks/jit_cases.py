@@ -129,11 +129,13 @@ def _register_mlp():
 # ---- compile time --------------------------------------------------------------------------
 
 def long_chain(n_ops, offset, lib):
-    """A chain of ``n_ops`` elementwise operations (sin, multiply, add by turns);
-    ``offset`` makes each built function a different program."""
+    """A chain of about ``n_ops`` elementwise equations: ``x * a + b`` steps with a
+    ``tanh`` every fifth step; ``offset`` makes each built function a new program."""
     def fun(x):
-        for i in range(n_ops // 3):
-            x = lib.sin(x) * (1.0001 + offset) + 0.001 * (i % 7)
+        for i in range(n_ops // 4):
+            x = x * (1.0001 + offset) + 0.001 * (i % 7 + 1)
+            if i % 5 == 4:
+                x = lib.tanh(x)
         return x
     return fun
 

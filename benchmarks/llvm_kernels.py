@@ -1,9 +1,11 @@
 """LLVM loop kernels (xla_like/backends/llvm) against NumPy and, when installed, jax.jit.
 
 Cases: the issue's row-wise logsumexp of float32[4096, 4096] (one kernel, two passes
-per row) and 11-op elementwise chain on float32[4194304], each also on one thread to
-show the multithreading gain.  ``python -m benchmarks.llvm_kernels`` also prints
-compile times of long elementwise chains (``compile_kernel``, first call).
+per row), its 11-op elementwise chain on float32[4194304] and a column sum (reduced
+a block of columns at a time), each also on one thread to show the multithreading
+gain.  Inputs are preallocated and outputs reused (the kernel's own time).
+``python -m benchmarks.llvm_kernels`` also prints compile times of long elementwise
+chains (``compile_kernel``, first call).
 """
 import functools
 import time
@@ -26,6 +28,10 @@ def logsumexp(x, lib):
 
 def chain_11(x, lib):
     return lib.tanh(x) * 0.5 + x * x - lib.exp(-x) * 0.25 + x * 0.1 - 1
+
+
+def column_sum(x, lib):
+    return lib.sum(x, axis=0)
 
 
 def _compiled(fun, x, threshold):
@@ -64,6 +70,8 @@ def _register_all():
     register(Case("kernel logsumexp rows f32[4096,4096]", prepare(_setups(logsumexp, matrix)),
                   GROUP))
     register(Case("kernel 11-op chain f32[4194304]", prepare(_setups(chain_11, vector)), GROUP))
+    register(Case("kernel column sum f32[4096,4096] axis 0",
+                  prepare(_setups(column_sum, matrix)), GROUP))
 
 
 _register_all()

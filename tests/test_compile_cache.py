@@ -16,14 +16,21 @@ PROGRAM_SCRIPT = textwrap.dedent("""
     import numpy as np
     import functorch_lite as fl
     from functorch_lite import numpy as fnp
+    from xla_like.backends import compile_cache
     from xla_like.backends.cpu import CPU_BACKEND
+    # the same key in every run even if the compiler's sources are being edited
+    compile_cache._compiler_hash = "{compiler_hash}"
     x = np.linspace(-1, 1, 7, dtype=np.float32)
     program = fl.make_ir(lambda x: fnp.tanh(x) * 3.0 + fnp.exp(x) * {scale})(x)
     exe = CPU_BACKEND.compile(program)
     expected = np.tanh(x) * 3.0 + np.exp(x) * {scale}
     assert np.allclose(exe(x)[0], expected, rtol=1e-6), "wrong result"
+    assert 'define void @"kernel0"' in exe.as_text(), "no IR"
     print("cached" if exe.loaded_from_disk_cache else "compiled")
 """)
+
+
+COMPILER_HASH = compile_cache._compiler_source_hash()
 
 
 @pytest.fixture
@@ -39,7 +46,8 @@ def cache_dir(tmp_path):
 def run_in_subprocess(cache_dir, scale=0.5):
     env = dict(os.environ, FUNCTORCH_LITE_COMPILATION_CACHE_DIR=str(cache_dir),
                FUNCTORCH_LITE_COMPILATION_CACHE="1")
-    done = subprocess.run([sys.executable, "-c", PROGRAM_SCRIPT.format(scale=scale)],
+    script = PROGRAM_SCRIPT.format(scale=scale, compiler_hash=COMPILER_HASH)
+    done = subprocess.run([sys.executable, "-c", script],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
@@ -124,3 +132,18 @@ def test_concurrent_writers_never_leave_a_broken_entry(cache_dir):
     final = compile_cache.load("k" * 64)
     assert final is not None and len(set(final)) == 1 and len(final) == 3_000_000
     assert not list(cache_dir.glob("*.tmp"))
+
+
+def test_prune_keeps_the_newest_entries_and_drops_stale_temporaries(cache_dir):
+    keys = [compile_cache.entry_key(f"program {i}") for i in range(6)]
+    for rank, key in enumerate(reversed(keys)):
+        compile_cache.store(key, b"code")
+        path = cache_dir / (key + ".o.cache")
+        os.utime(path, (1e9 + rank, 1e9 + rank))     # keys[0] is the newest
+    stale, fresh = cache_dir / "dead.tmp", cache_dir / "busy.tmp"
+    stale.write_bytes(b"partial")
+    fresh.write_bytes(b"partial")
+    os.utime(stale, (1e9, 1e9))
+    compile_cache.prune(max_entries=3)
+    assert [compile_cache.load(k) is not None for k in keys] == [True] * 3 + [False] * 3
+    assert not stale.exists() and fresh.exists()

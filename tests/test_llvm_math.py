@@ -45,6 +45,24 @@ def _erfc64(x):
     return out
 
 
+def _lgamma64(x):
+    """SciPy's gammaln, except for float64 denormals, where it returns inf instead of
+    -log(abs(x)) (lgamma's value there to double precision, as glibc computes it)."""
+    out = sc.gammaln(x)
+    tiny = (x != 0) & (np.abs(x) < np.finfo(np.float64).tiny)
+    out[tiny] = -np.log(np.abs(x[tiny]))
+    return out
+
+
+def _digamma64(x):
+    """digamma from mpmath: SciPy's psi is off by up to ~4000 ulp next to the poles
+    (e.g. at -7.9999), where the kernel's exact reduction is within 1 ulp."""
+    out = sc.psi(x)
+    regular = np.isfinite(out)
+    out[regular] = [float(mpmath.digamma(mpmath.mpf(float(v)))) for v in x[regular]]
+    return out
+
+
 # prim: (float64 reference, dense grid range, max ulp float32, max ulp float64 vs NumPy).
 # float64 bounds compare two libraries (glibc here; NumPy's own AVX-512 code or SciPy's
 # Cephes there), each with errors of its own: up to 4 ulp for NumPy's SVML paths.
@@ -72,6 +90,9 @@ UNARY = {
     P.atanh_p: (np.arctanh, (-1, 1), 1.0, 2.0),
     P.cbrt_p: (np.cbrt, (-50, 50), 1.0, 4.0),
     P.erfc_p: (_erfc64, (-5, 12), 1.0, 4.0),
+    P.lgamma_p: (_lgamma64, (-20, 30), 1.0, 4.0),
+    P.digamma_p: (_digamma64, (-10, 30), 1.0, 4.0),
+    P.erf_inv_p: (sc.erfinv, (-1, 1), 1.0, 4.0),
 }
 SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 0.5, -0.5, 2.0, 88.72, 89.0, -87.3,
             -104.0, -150.0, 709.78, 709.79, -745.2, 3.4e38, -3.4e38]
@@ -103,11 +124,23 @@ def ulp_error(got, ref, dtype):
     return np.where(exact, 0.0, np.where(np.isnan(err), np.inf, err))
 
 
-def _check_errors(name, dtype, got, ref, bound, x):
+# float64 functions whose results err by many ulps near the function's zeros (SciPy's
+# and glibc's lgamma near x = -2.457; digamma near 1.4616 and its negative zeros):
+# compared as abs(err) <= tol max(1, abs(ref)).
+ABSOLUTE64 = {"lgamma": 1e-13, "digamma": 1e-13}
+
+
+def _check_errors(name, dtype, got, ref, bound):
+    if dtype == F64 and name in ABSOLUTE64:
+        finite = np.isfinite(ref)
+        scale = np.maximum(1.0, np.abs(ref[finite]))
+        worst = float((np.abs(got[finite] - ref[finite]) / scale).max())
+        assert worst <= ABSOLUTE64[name], (name, worst)
+        ref, got = ref[~finite], got[~finite]
     errors = ulp_error(got, ref, dtype)
-    worst = int(np.argmax(errors))
-    print(f"{name} {dtype}: max error {errors[worst]:.3f} ulp at {x[worst]!r}")
-    assert errors[worst] <= bound, f"{name} {dtype}: {errors[worst]:.3f} ulp at {x[worst]!r}"
+    worst = float(errors.max(initial=0.0))
+    print(f"{name} {dtype}: max error {worst:.3f} ulp")
+    assert worst <= bound, f"{name} {dtype}: {worst:.3f} ulp"
     if dtype == F32:
         info = np.finfo(F32)
         normal = np.isfinite(ref) & (np.abs(ref) >= info.tiny) & (np.abs(ref) <= info.max)
@@ -121,22 +154,22 @@ def _unary_case(prim, dtype, count):
     got = compile_kernel(one_equation(prim, [x]))(x)[0]
     with np.errstate(all="ignore"):
         ref = reference(x.astype(np.float64))
-    return got, ref, (bound32 if dtype == F32 else bound64), x
+    return got, ref, (bound32 if dtype == F32 else bound64)
 
 
 @pytest.mark.parametrize("dtype", [F32, F64], ids=str)
 @pytest.mark.parametrize("prim", list(UNARY), ids=lambda p: p.name)
 def test_unary_accuracy(prim, dtype):
-    got, ref, bound, x = _unary_case(prim, dtype, 20_000)
-    _check_errors(prim.name, dtype, got, ref, bound, x)
+    got, ref, bound = _unary_case(prim, dtype, 20_000)
+    _check_errors(prim.name, dtype, got, ref, bound)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dtype", [F32, F64], ids=str)
 @pytest.mark.parametrize("prim", list(UNARY), ids=lambda p: p.name)
 def test_unary_accuracy_dense(prim, dtype):
-    got, ref, bound, x = _unary_case(prim, dtype, 1_000_000)
-    _check_errors(prim.name, dtype, got, ref, bound, x)
+    got, ref, bound = _unary_case(prim, dtype, 1_000_000)
+    _check_errors(prim.name, dtype, got, ref, bound)
 
 
 @pytest.mark.parametrize("dtype", [F32, F64], ids=str)
@@ -203,7 +236,6 @@ def test_binary_accuracy_and_special_values(prim, dtype):
     with np.errstate(all="ignore"):
         ref = reference(x.astype(np.float64), y.astype(np.float64))
         want = reference(x, y)
-    _check_errors(prim.name, dtype, got, ref, bound32 if dtype == F32 else bound64,
-                  np.stack([x, y], 1))
+    _check_errors(prim.name, dtype, got, ref, bound32 if dtype == F32 else bound64)
     special = ~np.isfinite(want) | (want == 0)
     np.testing.assert_array_equal(got[special], want[special], err_msg=prim.name)

@@ -3,6 +3,8 @@ with the reference interpreter on random shapes (0-d, empty, size-1 axes), axes 
 dtypes, NaN/inf included; multi-pass rows (logsumexp, softmax) are one kernel; the
 region contract (``fusible``, ``kernel_compatible``) matches what compiles; large
 kernels split across threads and still agree."""
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -13,8 +15,10 @@ import functorch_lite.numpy as fnp
 from functorch_lite import lax
 from xla_like import primitives as P
 from xla_like.backends.llvm import compile_kernel, fusible, kernel_compatible, parallel
+from xla_like.backends.llvm.argreduce import expand_arg_reductions
 from xla_like.ir import Eqn, Program, Var, make_aval
 from xla_like.reference import evaluate
+from xla_like.typecheck import typecheck
 
 F32, F64, I32, I64, BOOL = (np.dtype(t) for t in ("float32", "float64", "int32", "int64",
                                                   "bool"))
@@ -110,6 +114,35 @@ def test_random_reductions_match_reference(case):
     check(_region(axes, reduce, prologue, epilogue), x)
 
 
+@st.composite
+def arg_cases(draw):
+    dtype = draw(st.sampled_from(list(REDUCTIONS)))
+    shape = draw(st.sampled_from([s for s in SHAPES if s and 0 not in s]))
+    axis = draw(st.integers(0, len(shape) - 1))
+    ties = st.sampled_from([-1.0, 0.0, 1.0, np.nan, -np.inf]) if dtype.kind == "f" else \
+        _elements(dtype)
+    x = draw(hnp.arrays(dtype, shape, elements=st.one_of(_elements(dtype), ties)))
+    return x, axis, draw(st.sampled_from([fnp.argmax, fnp.argmin]))
+
+
+@given(arg_cases())
+def test_argmax_and_argmin_keep_the_first_extreme(case):
+    """Ties and NaNs (the first NaN wins) included, fused with a max of the same rows."""
+    x, axis, arg = case
+    check(lambda a: (arg(a, axis=axis), fnp.max(a, axis=axis)), x)
+
+
+def test_argmax_is_rewritten_into_vectorizable_reductions():
+    x = np.ones((8, 64), np.float32)
+    program = fl.make_ir(lambda a: fnp.argmax(a, axis=1))(x)
+    expanded = expand_arg_reductions(program)
+    typecheck(expanded)
+    assert P.argmax_p not in {e.prim for e in expanded.eqns}
+    kernel = compile_kernel(program)
+    assert kernel.plan.n_passes == 2
+    assert re.search(r"vector\.reduce\.s?min\.v\d+i32", kernel.optimized_ir)
+
+
 def test_every_reduction_primitive_on_every_dtype_it_takes():
     rng = np.random.default_rng(0)
     cases = {P.reduce_sum_p: "iuf", P.reduce_prod_p: "iuf", P.reduce_max_p: "biuf",
@@ -168,6 +201,22 @@ def test_column_reductions_run_in_column_tiles(shape, axes):
     check(lambda a: fnp.min(a, axis=axes), (x * 10).astype(np.int32))
 
 
+def _batch_norm(a, axes):
+    mean = fnp.mean(a, axis=axes, keepdims=True)
+    var = fnp.mean((a - mean) ** 2, axis=axes, keepdims=True)
+    return (a - mean) / fnp.sqrt(var + 1e-5), mean, var
+
+
+@pytest.mark.parametrize("shape, axes", [((9, 700), (0,)), ((4, 3, 300), (0, 1))], ids=str)
+def test_multi_pass_column_reductions(shape, axes):
+    """Batch-norm statistics and softmax over leading axes: two or three passes over
+    each block of columns."""
+    x = np.random.default_rng(6).standard_normal(shape).astype(np.float32)
+    kernel = check(lambda a: _batch_norm(a, axes), x)
+    assert kernel.plan.columns and kernel.plan.n_passes == 3
+    check(lambda a: fnp.exp(a - fnp.max(a, axis=axes, keepdims=True)), x.astype(np.float64))
+
+
 def test_reductions_over_empty_and_unit_axes():
     empty = np.zeros((3, 0), np.float32)
     kernel = check(lambda a: (fnp.sum(a, axis=1), lax.reduce_max(a, (1,))), empty)
@@ -188,6 +237,14 @@ def test_big_kernels_split_across_threads_and_agree():
     kernel = compile_kernel(program)
     assert kernel._elements >= parallel.PARALLEL_THRESHOLD
     assert_close(kernel(x), evaluate(program, x), float(np.abs(x).sum(1).max()), "lse")
+    columns = fl.make_ir(lambda a: (fnp.sum(a, axis=0), fnp.argmax(a, axis=0)))(x[:, :1000])
+    kernel = compile_kernel(columns)
+    assert kernel.plan.columns and kernel._elements >= parallel.PARALLEL_THRESHOLD
+    assert_close(kernel(x[:, :1000]), evaluate(columns, x[:, :1000]),
+                 float(np.abs(x).sum(0).max()), "columns")
+    nested = parallel._workers().submit(kernel, x[:, :1000])      # from a pool thread
+    assert_close(nested.result(timeout=60), evaluate(columns, x[:, :1000]),
+                 float(np.abs(x).sum(0).max()), "nested")
     assert parallel.chunks(10, 3) == [(0, 4), (4, 7), (7, 10)]
     assert parallel.chunks(1, 4) == [(0, 1)]
 
@@ -207,6 +264,7 @@ def _eqns(fun, *args):
 def test_fusible():
     x = np.ones((2, 3), np.float32)
     assert all(fusible(e) for e in _eqns(logsumexp, x))
+    assert fusible(_eqns(lambda a: fnp.argmax(a, axis=1), x)[0])
     assert fusible(_eqns(lambda a: a.T, x)[0])
     assert not fusible(_eqns(lambda a: fnp.cumsum(a, axis=0), x)[0])
     assert not fusible(_eqns(lambda a: a.reshape(3, 2), x)[0])

@@ -2,6 +2,8 @@
 with its primitive's NumPy ``impl`` on random inputs (shapes with 0-d and empty axes,
 every dtype the primitive allows, NaN/inf), bit for bit except where float summation
 order legitimately differs; non-contiguous inputs, caching and errors."""
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -9,7 +11,11 @@ from hypothesis import given, settings, strategies as st
 import functorch_lite as fl
 from functorch_lite import lax
 from xla_like import primitives as P
-from xla_like.backends.llvm.standalone import STANDALONE, compile_standalone, has_standalone
+from xla_like.backends.llvm import parallel
+from xla_like.backends.llvm.standalone import (STANDALONE, compile_standalone,
+                                               compile_standalone_many, emit_standalone,
+                                               has_standalone)
+from xla_like.backends.llvm.standalone.runtime import link
 from xla_like.ir import Eqn, Var, aval_of_value
 
 from primitive_cases import CASES
@@ -73,6 +79,58 @@ def test_kernel_matches_reference(prim, data):
 def test_kernel_matches_reference_thoroughly(prim, data):
     args, params = data.draw(CASES[prim])
     check_case(prim, args, params)
+
+
+@given(data=st.data())
+def test_conv_direct_loops_match_reference(data):
+    """The plain-function conv (what emit_standalone gives) for every dtype, floats too
+    (compile_standalone runs float convolutions as im2col + BLAS)."""
+    args, params = data.draw(CASES[P.conv_general_dilated_p])
+    eqn = one_equation(P.conv_general_dilated_p, args, params)
+    kernel = link([emit_standalone(eqn, "conv_direct")])[0]
+    assert_same(P.conv_general_dilated_p, kernel(*args),
+                reference(P.conv_general_dilated_p, args, params), params)
+
+
+@pytest.mark.parametrize("prim", PRIMS, ids=lambda p: p.name)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_rows_split_across_threads_give_the_same_result(prim, data):
+    """Every kernel with a rows loop, forced to split it (3 parts, no size threshold)."""
+    args, params = data.draw(CASES[prim])
+    with mock.patch.object(parallel, "PARALLEL_THRESHOLD", 0), \
+            mock.patch.object(parallel, "worker_count", lambda: 3):
+        check_case(prim, args, params)
+
+
+def test_large_row_kernels_split_across_threads():
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((64, 200)).astype(np.float32)
+    x[rng.random(x.shape) < 0.01] = np.nan
+    index = {"index_dtype": np.dtype("int64")}
+    images = rng.standard_normal((6, 3, 10, 9))
+    conv = {"window_strides": (1, 2), "padding": ((1, 1), (0, 1)), "lhs_dilation": (1, 1),
+            "rhs_dilation": (2, 1), "feature_group_count": 1, "batch_group_count": 1,
+            "preferred_element_type": None}
+    cases = [(P.sort_p, [x, x[::-1].copy()], {"dimension": 1, "is_stable": True, "num_keys": 2}),
+             (P.argmax_p, [x], {"axis": 1, **index}), (P.argmin_p, [x], {"axis": 0, **index}),
+             (P.cummax_p, [x], {"axis": 1, "reverse": True}),
+             (P.gather_p, [x, rng.integers(-5, 70, (300, 1))], {"axes": (0,), "mode": "fill"}),
+             (P.conv_general_dilated_p, [images, rng.standard_normal((4, 3, 3, 2))], conv),
+             (P.threefry2x32_p, [rng.integers(0, 2**32, 999, dtype=np.uint64).astype(np.uint32)
+                                 for _ in range(4)], {})]
+    with mock.patch.object(parallel, "PARALLEL_THRESHOLD", 0), \
+            mock.patch.object(parallel, "worker_count", lambda: 3):
+        for prim, args, params in cases:
+            check_case(prim, args, params)
+
+
+def test_row_kernels_declare_their_rows():
+    x = np.zeros((4, 5), np.float32)
+    sort = one_equation(P.sort_p, [x], {"dimension": 1, "is_stable": True, "num_keys": 1})
+    rev = one_equation(P.rev_p, [x], {"dimensions": (0,)})
+    assert compile_standalone(sort).rows == 4
+    assert compile_standalone(rev).rows == 1          # a block copy: one call
 
 
 def _strided(x):
@@ -164,7 +222,8 @@ def test_narrow_and_unsigned_integers(dtype):
              (P.cummax_p, [x], {"axis": 1, "reverse": False}),
              (P.cummin_p, [x], {"axis": 0, "reverse": True}),
              (P.cumsum_p, [x], {"axis": 1, "reverse": False}),
-             (P.reduce_window_max_p, [x], window), (P.reduce_window_sum_p, [x], window),
+             (P.reduce_window_max_p, [x], window), (P.reduce_window_min_p, [x], window),
+             (P.reduce_window_sum_p, [x], window),
              (P.gather_p, [x, np.array([[1], [5]], dtype)], {"axes": (1,), "mode": "fill"}),
              (P.scatter_min_p, [x, np.array([[1], [0]]), x[:, 1:3].copy()],
               {"axes": (1,), "mode": "drop"})]
@@ -172,11 +231,26 @@ def test_narrow_and_unsigned_integers(dtype):
         check_case(prim, args, params)
 
 
+def test_params_may_hold_numpy_integers():
+    x = np.arange(24.0).reshape(4, 6)
+    two, three = np.int64(2), np.int32(3)
+    check_case(P.dynamic_slice_p, [x, np.int32(1), np.int32(9)], {"slice_sizes": (two, three)})
+    check_case(P.slice_p, [x], {"start_indices": (np.int64(1), 0), "limit_indices": (4, three),
+                                "strides": (two, 1)})
+    check_case(P.pad_p, [x, np.float64(-1)], {"padding_config": ((two, -1, 1), (0, three, 0))})
+
+
 def test_argmax_first_nan_and_first_tie_win():
     x = np.array([[1.0, 3.0, 3.0, np.nan, np.nan], [-np.inf, -np.inf, 0.0, -0.0, 0.0]])
+    rng = np.random.default_rng(4)
+    integers = rng.integers(-50, 50, (6, 300))                       # several search blocks
+    integers[3, [130, 290]] = 99                                     # a tie after block 2
+    long_rows = integers.astype(np.float32)
+    long_rows[1, 200], long_rows[2, [70, 250]] = np.nan, np.nan
     for prim in (P.argmax_p, P.argmin_p):
         for axis in (0, 1):
-            check_case(prim, [x], {"axis": axis, "index_dtype": np.dtype("int32")})
+            for operand in (x, long_rows, integers):
+                check_case(prim, [operand], {"axis": axis, "index_dtype": np.dtype("int32")})
 
 
 def test_threefry_large_array_is_bit_identical():
@@ -195,7 +269,34 @@ def test_conv_matches_reference_on_a_small_network_layer():
     check_case(P.conv_general_dilated_p, [lhs, rhs], params)
 
 
+def test_conv_runs_the_batch_in_chunks_of_bounded_patches(monkeypatch):
+    from xla_like.backends.llvm.standalone import im2col
+    monkeypatch.setattr(im2col, "PATCH_BYTES", 1)     # one batch element per chunk
+    rng = np.random.default_rng(3)
+    lhs = rng.standard_normal((6, 4, 5)).astype(np.float64)
+    rhs = rng.standard_normal((6, 2, 2)).astype(np.float64)
+    params = {"window_strides": (1,), "padding": ((1, 0),), "lhs_dilation": (2,),
+              "rhs_dilation": (1,), "feature_group_count": 2, "batch_group_count": 1,
+              "preferred_element_type": None}
+    eqn = one_equation(P.conv_general_dilated_p, [lhs, rhs], params)
+    kernel = compile_standalone(eqn)
+    assert kernel.chunk == 1 and 'define void @"im2col"' in kernel.llvm_ir
+    assert_same(P.conv_general_dilated_p, kernel(lhs, rhs),
+                reference(P.conv_general_dilated_p, [lhs, rhs], params), params)
+
+
 # ---- the API --------------------------------------------------------------------------
+
+def test_every_non_fusible_primitive_has_a_kernel():
+    """The primitives that neither fuse into loop kernels nor call BLAS."""
+    wanted = {P.argmax_p, P.argmin_p, P.cumsum_p, P.cumprod_p, P.cummax_p, P.cummin_p,
+              P.sort_p, P.gather_p, P.scatter_p, P.scatter_add_p, P.scatter_mul_p,
+              P.scatter_min_p, P.scatter_max_p, P.dynamic_slice_p, P.dynamic_update_slice_p,
+              P.pad_p, P.concatenate_p, P.slice_p, P.rev_p, P.reduce_window_sum_p,
+              P.reduce_window_max_p, P.reduce_window_min_p, P.conv_general_dilated_p,
+              P.threefry2x32_p}
+    assert wanted <= set(STANDALONE), sorted(p.name for p in wanted - set(STANDALONE))
+
 
 def test_kernels_are_cached_per_params_and_avals():
     x = np.arange(6.0).reshape(2, 3)
@@ -205,6 +306,25 @@ def test_kernels_are_cached_per_params_and_avals():
     assert compile_standalone(eqn) is compile_standalone(again)
     assert compile_standalone(eqn) is not compile_standalone(other)
     np.testing.assert_array_equal(compile_standalone(eqn)(x)[0], np.cumsum(x, axis=1))
+
+
+def test_many_equations_compile_together_and_share_the_cache():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((5, 7)).astype(np.float32)
+    cases = [(P.rev_p, [x], {"dimensions": (1,)}),
+             (P.cummax_p, [x], {"axis": 0, "reverse": True}),
+             (P.sort_p, [x, x], {"dimension": 1, "is_stable": True, "num_keys": 2}),
+             (P.rev_p, [x], {"dimensions": (1,)}),                    # a duplicate
+             (P.conv_general_dilated_p, [x[None], x[None, :, :3]],    # a composite kernel
+              {"window_strides": (1,), "padding": ((1, 1),), "lhs_dilation": (1,),
+               "rhs_dilation": (1,), "feature_group_count": 1, "batch_group_count": 1,
+               "preferred_element_type": None})]
+    eqns = [one_equation(prim, args, params) for prim, args, params in cases]
+    kernels = compile_standalone_many(eqns)
+    assert kernels[0] is kernels[3] is compile_standalone(eqns[3])
+    assert kernels[0]._engine is kernels[1]._engine      # same options: one native module
+    for kernel, (prim, args, params) in zip(kernels, cases):
+        assert_same(prim, kernel(*args), reference(prim, args, params), prim)
 
 
 def test_unsupported_primitives_and_dtypes_fail_by_name():

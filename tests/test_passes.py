@@ -12,8 +12,8 @@ from primitive_cases import arrays, shapes
 from test_compiled_programs import assert_matches, elementwise_programs
 from xla_like import primitives as P
 from xla_like.backends.llvm import fusible
-from xla_like.passes import (algebraic_simplification, common_subexpression_elimination,
-                             constant_folding, dead_code_elimination, inline_calls, optimize)
+from xla_like.passes import (common_subexpression_elimination, constant_folding,
+                             dead_code_elimination, inline_calls, optimize)
 from xla_like.passes.buffers import buffer_plan
 from xla_like.passes.fusion import partition
 from xla_like.reference import evaluate

@@ -16,12 +16,16 @@ Robustness:
 * each file carries a header (magic, payload length, SHA-256 of the payload): a
   truncated or corrupted file is detected, ignored (and removed), and the program is
   compiled again;
-* any ``OSError`` (read-only or full disk) just means "no cache".
+* any ``OSError`` (read-only or full disk) just means "no cache";
+* the directory stays bounded: every ``PRUNE_EVERY`` stores, a process keeps the
+  ``MAX_ENTRIES`` most recently written entries and removes temporary files older
+  than an hour (left by a writer that died).
 """
 import hashlib
 import os
 import struct
 import tempfile
+import time
 from pathlib import Path
 
 import llvmlite
@@ -30,9 +34,13 @@ import llvmlite.binding as llvm
 from xla_like.config import config
 
 MAGIC = b"FLOBJ001"
+MAX_ENTRIES = 4096
+PRUNE_EVERY = 64
+_STALE_TEMP_SECONDS = 3600
 _HEADER = struct.Struct("<8sQ32s")      # magic, payload length, sha256 of payload
 _SUFFIX = ".o.cache"
 _compiler_hash = None
+_stores = 0
 
 
 def cache_dir():
@@ -112,9 +120,13 @@ def load(key):
 
 def store(key, payload):
     """Write ``payload`` under ``key`` atomically; returns whether it was written."""
+    global _stores
     if not config.compilation_cache:
         return False
     directory = cache_dir()
+    _stores += 1
+    if _stores % PRUNE_EVERY == 0:
+        prune(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=key[:16] + ".", suffix=".tmp", dir=directory)
@@ -128,6 +140,34 @@ def store(key, payload):
     except OSError:
         return False
     return True
+
+
+def _mtime_or_none(path):
+    try:
+        return path.stat().st_mtime
+    except OSError:           # removed meanwhile by another process
+        return None
+
+
+def prune(directory=None, max_entries=None):
+    """Keep the ``max_entries`` (default ``MAX_ENTRIES``) newest entries of the cache
+    directory; remove temporary files older than an hour."""
+    directory = cache_dir() if directory is None else Path(directory)
+    limit = MAX_ENTRIES if max_entries is None else max_entries
+    now = time.time()
+    stale = [p for p in directory.glob("*.tmp")
+             if (_mtime_or_none(p) or now) < now - _STALE_TEMP_SECONDS]
+    dated = []
+    for path in directory.glob("*" + _SUFFIX):
+        mtime = _mtime_or_none(path)
+        if mtime is not None:
+            dated.append((mtime, path))
+    dated.sort(reverse=True)
+    for path in stale + [p for _, p in dated[limit:]]:
+        try:
+            path.unlink()
+        except OSError:
+            pass
 
 
 def clear():

@@ -9,16 +9,23 @@ The compiler pipeline (``CpuBackend.compile``):
    reference calls; a region the kernel compiler refuses is split into single
    equations;
 3. ``buffer_plan``: drop values after their last use, reuse dead kernel buffers;
-4. one LLVM module with every region's kernel (``xla_like.backends.llvm``), compiled
-   to object code once, or loaded from the disk cache (compile_cache.py), and loaded
-   into one MCJIT engine;
+4. the regions' kernels (``xla_like.backends.llvm``) in one LLVM module per core,
+   optimized and compiled to object code in parallel threads, or loaded from the
+   disk cache (compile_cache.py), all loaded into one MCJIT engine;
 5. an ``Executable`` with one runner per step.
+
+Small kernels are called through a wrapper that reads the arrays' data pointers
+itself (``DATA_OFFSET``), so a call costs one ctypes call with object arguments;
+kernels above ``parallel.PARALLEL_THRESHOLD`` elements are split across the cores,
+except in executables that also call BLAS (see ``build_executable``).
 
 Compiled executables are cached in memory by program identity (programs are
 immutable) and by the program's serialized text.
 """
 import ctypes
+import struct
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import llvmlite.binding as llvm
 import numpy as np
@@ -30,7 +37,7 @@ from xla_like.backends.executable import (Executable, RunStep, StepInfo, blas_el
                                           blas_runner, reference_runner, slot_numbers)
 from xla_like.backends.llvm import fusible, parallel
 from xla_like.backends.llvm.codegen import build_function
-from xla_like.backends.llvm.engine import new_target_machine, optimize, target_machine
+from xla_like.backends.llvm.engine import new_target_machine, target_machine
 from xla_like.backends.llvm.plan import make_plan
 from xla_like.config import config
 from xla_like.ir import Eqn, Program
@@ -87,13 +94,14 @@ def _add_object_wrapper(module, kernel, name, n_ptrs, outer):
 class _KernelSpec:
     """A fused region to compile: its program, plan and function names."""
 
-    def __init__(self, index, program, plan):
+    def __init__(self, index, program, plan, may_thread):
         self.program, self.plan = program, plan
         self.name = f"kernel{index}"
         self.n_ptrs = len(plan.param_avals) + len(plan.out_avals)
         self.outer = plan.loop_sizes[0] if plan.outer_size else 0
         self.elements = plan.outer_size * max(1, plan.inner_size)
-        self.threaded = DATA_OFFSET is None or self.elements >= parallel.PARALLEL_THRESHOLD
+        self.threaded = DATA_OFFSET is None or (
+            may_thread and self.elements >= parallel.PARALLEL_THRESHOLD)
 
     def build(self, module):
         fn = build_function(module, self.plan, self.name)
@@ -143,43 +151,109 @@ def _kernel_runner(call, out_avals, donated):
 
 # ---- native code -----------------------------------------------------------------------
 
-class NativeModule:
-    """Every kernel of one executable in one LLVM module, as object code in one engine.
+def _optimize_and_emit(text):
+    """LLVM IR text -> object code: verify, the O3 pipeline with the loop and SLP
+    vectorizers (as ``llvm.engine.optimize``), native code generation.  Runs in a
+    worker thread: it owns its LLVM context and target machine (neither is
+    thread-safe), and llvmlite releases the GIL inside LLVM."""
+    context = llvm.create_context()
+    machine = new_target_machine()
+    module = llvm.parse_assembly(text, context=context)
+    module.verify()
+    options = llvm.create_pipeline_tuning_options(speed_level=3)
+    options.loop_vectorization = True
+    options.slp_vectorization = True
+    builder = llvm.create_pass_builder(machine, options)
+    builder.getModulePassManager().run(module, builder)
+    return machine.emit_object(module)
 
-    ``key`` names the object code in the disk cache (None: do not cache)."""
+
+def _groups(specs, parts):
+    """Split ``specs`` into at most ``parts`` contiguous groups of similar size."""
+    sizes = [len(spec.plan.nodes) for spec in specs]
+    target = sum(sizes) / max(1, parts)
+    groups, current, total = [], [], 0
+    for spec, size in zip(specs, sizes):
+        if current and total >= target and len(groups) < parts - 1:
+            groups.append(current)
+            current, total = [], 0
+        current.append(spec)
+        total += size
+    return groups + [current] if current else groups
+
+
+_LENGTH = struct.Struct("<Q")
+
+
+def _pack(objects):
+    return b"".join(_LENGTH.pack(len(o)) + o for o in objects)
+
+
+def _unpack(payload):
+    """The object files of a cache payload, or None when it is malformed."""
+    objects, offset = [], 0
+    while offset < len(payload):
+        if offset + _LENGTH.size > len(payload):
+            return None
+        (length,) = _LENGTH.unpack_from(payload, offset)
+        offset += _LENGTH.size
+        if offset + length > len(payload):
+            return None
+        objects.append(payload[offset:offset + length])
+        offset += length
+    return objects
+
+
+class NativeModule:
+    """Every kernel of one executable as object code loaded into one MCJIT engine.
+
+    The kernels are split into one LLVM module per core, compiled in parallel
+    threads.  ``key`` names the object code in the disk cache (None: do not cache)."""
+
+    # below this many planned nodes in all, one module (threads would cost more)
+    PARALLEL_NODES = 40
 
     def __init__(self, specs, key):
         self.specs = specs
-        self.from_cache = False
-        obj = compile_cache.load(key) if key is not None and specs else None
-        if obj is None and specs:
-            obj = self._compile()
-            if key is not None:
-                compile_cache.store(key, obj)
-        else:
-            self.from_cache = obj is not None
-        self._engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""),
-                                                  new_target_machine())
-        if obj is not None:
-            self._engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
-        self._engine.finalize_object()
-        self.callers = [spec.caller(self._engine) for spec in specs]
+        parts = parallel.worker_count() if sum(len(s.plan.nodes) for s in specs) \
+            >= self.PARALLEL_NODES else 1
+        self.groups = _groups(specs, parts) if specs else []
+        cached = compile_cache.load(key) if key is not None and specs else None
+        objects = _unpack(cached) if cached is not None else None
+        self.from_cache = objects is not None
+        if objects is None:
+            objects = self._compile()
+            if key is not None and objects:
+                compile_cache.store(key, _pack(objects))
+        self._engine = None
+        self.callers = []
+        if specs:               # a program without kernels needs no engine
+            self._engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""),
+                                                      new_target_machine())
+            for obj in objects:
+                self._engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+            self._engine.finalize_object()
+            self.callers = [spec.caller(self._engine) for spec in specs]
 
-    def llvm_ir(self):
-        """The module's LLVM IR before optimization (rebuilt on demand)."""
+    def _group_ir(self, group):
         tm = target_machine()
         module = ir.Module(name="executable")
         module.triple = tm.triple
         module.data_layout = str(tm.target_data)
-        for spec in self.specs:
+        for spec in group:
             spec.build(module)
         return str(module)
 
+    def llvm_ir(self):
+        """The LLVM IR of every kernel before optimization (rebuilt on demand)."""
+        return "\n".join(self._group_ir(group) for group in self.groups)
+
     def _compile(self):
-        parsed = llvm.parse_assembly(self.llvm_ir())
-        parsed.verify()
-        optimize(parsed)
-        return target_machine().emit_object(parsed)
+        texts = [self._group_ir(group) for group in self.groups]
+        if len(texts) <= 1:
+            return [_optimize_and_emit(text) for text in texts]
+        with ThreadPoolExecutor(max_workers=len(texts)) as pool:
+            return list(pool.map(_optimize_and_emit, texts))
 
 
 # ---- the pipeline ----------------------------------------------------------------------
@@ -199,15 +273,15 @@ def _plan_steps(program):
     """Partition, then split any region the kernel compiler refuses into single
     equations; returns ``[(Step, plan or None)]``."""
     steps = partition(program, fusible)
+    plans = [_plan_or_none(step) if step.fused else None for step in steps]
+    if all(plan is not None or not step.fused for step, plan in zip(steps, plans)):
+        return list(zip(steps, plans))
     groups = []
-    for step in steps:
-        plan = _plan_or_none(step) if step.fused else None
-        if step.fused and plan is None and len(step.eqns) > 1:
+    for step, plan in zip(steps, plans):
+        if step.fused and plan is None:
             groups.extend(((eqn,), True) for eqn in step.eqns)
         else:
-            groups.append((step.eqns, step.fused and plan is not None))
-    if len(groups) == len(steps):
-        return [(s, _plan_or_none(s) if s.fused else None) for s in steps]
+            groups.append((step.eqns, step.fused))
     resplit = steps_from_groups(groups, program)
     return [(s, _plan_or_none(s) if s.fused else None) for s in resplit]
 
@@ -250,45 +324,55 @@ def build_executable(program):
     kind_of = dict(zip(steps, kinds))
     buffers = buffer_plan(program, steps, fresh=lambda s: kind_of[s] != "reference",
                           accepts_buffers=lambda s: kind_of[s] == "kernel")
-    specs = [_KernelSpec(i, _region_program(s), p) for i, (s, p) in enumerate(planned)
-             if p is not None]
+    # OpenBLAS's threads spin-wait after each call and starve the kernels' worker
+    # threads (measured: MLP step 112 ms with both, 2.6 ms with single-threaded
+    # kernels), so an executable that calls BLAS runs its kernels on the calling thread.
+    may_thread = "blas" not in kinds
+    specs = [_KernelSpec(i, _region_program(s), p, may_thread)
+             for i, (s, p) in enumerate(planned) if p is not None]
     native = NativeModule(specs, _disk_key(program))
     slots = slot_numbers(program)
     callers = iter(native.callers)
     readers = _native_readers(planned)
-    run_steps, infos = [], []
-    for i, ((step, plan), kind) in enumerate(zip(planned, kinds)):
-        donations = buffers.donations[i]
-        run = _runner(step, kind, callers, donations, readers)
-        inputs = tuple(slots[v] for v in step.inputs) + tuple(slots[d] for _, d in donations)
-        if kind == "reference":
-            inputs = tuple(slots[a] for a in step.eqns[0].inputs)
-        run_steps.append(RunStep(run, inputs, tuple(slots[v] for v in _outputs(step, kind)),
-                                 tuple(slots[v] for v in buffers.frees[i])))
-        infos.append(StepInfo(kind, step.eqns, step.inputs, step.outputs))
+    run_steps = []
+    for step, kind, donations, frees in zip(steps, kinds, buffers.donations, buffers.frees):
+        run, inputs, outputs = RUNNERS[kind](step, callers, donations, readers, slots)
+        run_steps.append(RunStep(run, inputs, outputs, tuple(slots[v] for v in frees)))
+    infos = [StepInfo(kind, s.eqns, s.inputs, s.outputs) for s, kind in zip(steps, kinds)]
     executable = Executable(program, run_steps, infos, slots, buffers, native.llvm_ir)
     executable.loaded_from_disk_cache = native.from_cache
     return executable
 
 
-def _outputs(step, kind):
-    """A single equation's runner returns all its outputs (used or not)."""
-    return step.outputs if kind == "kernel" else step.eqns[0].outputs
+# Each builder returns ``(run, input slots, output slots)`` for one step.
+
+def _kernel_step(step, callers, donations, readers, slots):
+    positions = {step.outputs.index(o): k for k, (o, _) in enumerate(donations)}
+    run = _kernel_runner(next(callers), [v.aval for v in step.outputs], positions)
+    inputs = tuple(slots[v] for v in step.inputs) + tuple(slots[d] for _, d in donations)
+    return run, inputs, tuple(slots[v] for v in step.outputs)
 
 
-def _runner(step, kind, callers, donations, readers):
-    if kind == "kernel":
-        positions = {step.outputs.index(o): k for k, (o, _) in enumerate(donations)}
-        return _kernel_runner(next(callers), [v.aval for v in step.outputs], positions)
-    eqn = step.eqns[0]
-    if kind == "blas":
-        return blas_runner(eqn)
-    return reference_runner(eqn, [v in readers for v in eqn.outputs])
+def _blas_step(step, callers, donations, readers, slots):
+    (eqn,) = step.eqns
+    return (blas_runner(eqn), tuple(slots[a] for a in eqn.inputs),
+            tuple(slots[v] for v in eqn.outputs))
+
+
+def _reference_step(step, callers, donations, readers, slots):
+    """A single equation's runner returns all its outputs (used or not); literal
+    operands are read from their own slots."""
+    (eqn,) = step.eqns
+    run = reference_runner(eqn, [v in readers for v in eqn.outputs])
+    return run, tuple(slots[a] for a in eqn.inputs), tuple(slots[v] for v in eqn.outputs)
+
+
+RUNNERS = {"kernel": _kernel_step, "blas": _blas_step, "reference": _reference_step}
 
 
 class CpuBackend:
     platform = "cpu"
-    CACHE_LIMIT = 4096
+    CACHE_LIMIT = 1024
 
     def __init__(self):
         self._devices = [CpuDevice(0)]
@@ -319,7 +403,9 @@ class CpuBackend:
         text = _structural_key(program)
         executable = self._by_text.get(text) if text is not None else None
         if executable is None:
-            executable = build_executable(optimize_program(program))
+            # the passes' output type-checks (tests/test_passes.py); checking it on
+            # every compile would cost more than the passes themselves
+            executable = build_executable(optimize_program(program, check=False))
         with self._lock:
             if len(self._by_identity) >= self.CACHE_LIMIT:
                 self._by_identity.clear()

@@ -227,7 +227,7 @@ class Executable:
             if isinstance(atom, Literal):
                 self._template[slot] = np.asarray(atom.value)
         for var, value in zip(program.constvars, program.consts):
-            self._template[slots[var]] = np.ascontiguousarray(value)
+            self._template[slots[var]] = _check_input(value, var.aval, "constant")
         self._in_slots = tuple(slots[v] for v in program.invars)
         self._out_slots = tuple(slots[a] for a in program.outvars)
         self._single = self._single_kernel_call()

@@ -6,6 +6,8 @@ earlier folded results), it is not effectful, and its outputs hold at most
 result becomes a ``Literal``; a larger one a new program constant.  The values come
 from the primitives' reference implementations, the same oracle the backends match.
 """
+import math
+
 import numpy as np
 
 from xla_like import primitives as P
@@ -34,7 +36,7 @@ def _known_inputs(eqn, known):
 def _foldable(eqn, known):
     if eqn.prim.effectful:
         return None
-    if sum(v.aval.size for v in eqn.outputs) > FOLD_MAX_ELEMENTS:
+    if sum(math.prod(v.aval.shape) for v in eqn.outputs) > FOLD_MAX_ELEMENTS:
         return None
     return _known_inputs(eqn, known)
 

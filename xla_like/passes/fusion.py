@@ -8,7 +8,8 @@ program order, greedily:
 * an unfused equation becomes its own step, appended at the end;
 * a fusible equation joins the most recent region of the same *loop shape* if all of
   its inputs are available there (produced before that region's position, or inside
-  it and not by one of its reductions), else it opens a new region at the end.
+  it) and the region has fewer than ``MAX_REGION_EQNS`` equations, else it opens a
+  new region at the end.
 
 So a region never needs a value a later step produces, every step reads only values
 produced by earlier steps, and program order inside a region is a valid order: the
@@ -27,6 +28,11 @@ from typing import NamedTuple
 
 from xla_like import primitives as P
 from xla_like.ir import Var
+
+# LLVM's optimizer is super-linear in a function's size (measured: a 1000-equation
+# chain as one kernel took 38 s to compile, as 128-equation kernels about 5 s), so
+# longer regions are cut; each cut costs one round trip of a value through memory.
+MAX_REGION_EQNS = 128
 
 REDUCTIONS = {P.reduce_sum_p, P.reduce_prod_p, P.reduce_max_p, P.reduce_min_p,
               P.reduce_and_p, P.reduce_or_p}
@@ -105,7 +111,8 @@ class _Partitioner:
         key = _reduction_key(eqn)
         shape = key[0] if key else eqn.outputs[0].aval.shape
         region = self.last_region.get(shape)
-        if region is None or not _fits(region, eqn) or not self._ready_at(eqn, region):
+        if region is None or len(region.eqns) >= MAX_REGION_EQNS or not _fits(region, eqn) \
+                or not self._ready_at(eqn, region):
             region = _Region(len(self.steps), shape, key[1] if key else ())
             self.steps.append(region)
             self.last_region[shape] = region

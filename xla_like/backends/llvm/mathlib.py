@@ -284,13 +284,24 @@ def log1p(em, x):
 
 # ---- tanh, logistic -----------------------------------------------------------------
 
+def _expm1_small_nonnegative(em, x):
+    """expm1(x) for 0 <= x <= 2 tanh_clamp (or NaN): expm1's k > 0 branch, which is
+    exact for k = 0 too, with 2^k built directly (no overflow or denormals here)."""
+    k, r = _reduce_ln2(em, x, (0.0, 2 * em.k.tanh_clamp))
+    capped = em.b.select(em.b.icmp_signed(">", k, em.ci(em.fmt.mant + 2)),
+                         em.ci(em.fmt.mant + 2), k)
+    one_minus = em.sub(em.c(1.0), em.pow2i(em.b.neg(capped)))
+    return em.mul(em.add(_expm1_poly(em, r), one_minus), em.pow2i(k))
+
+
 def tanh(em, x):
     """tanh(x) = e / (e + 2) with e = expm1(2 abs(x)); no cancellation for small x."""
     ax = em.unary("fabs", x)
     cap = em.c(em.k.tanh_clamp)
     ax = em.select(em.gt(ax, cap), cap, ax)
-    e = expm1(em, em.add(ax, ax))
-    return em.copysign(em.div(e, em.add(e, em.c(2.0))), x)
+    e = _expm1_small_nonnegative(em, em.add(ax, ax))
+    y = em.copysign(em.div(e, em.add(e, em.c(2.0))), x)
+    return em.select(em.isnan(x), x, y)
 
 
 def logistic(em, x):
@@ -299,4 +310,3 @@ def logistic(em, x):
     d = em.add(em.c(1.0), e)
     nonnegative = em.b.fcmp_unordered(">=", x, em.c(0.0))
     return em.select(nonnegative, em.div(em.c(1.0), d), em.div(e, d))
-

@@ -1,22 +1,31 @@
 """Running a kernel's outermost loop on all cores.
 
 Every kernel takes ``(start, stop)`` of its outermost loop (codegen.py).  Large
-kernels are split into one contiguous chunk per core: the calling thread runs the
-first chunk and a pool of persistent worker threads (started once, on first use)
-runs the others.  The native call goes through ctypes, which releases the GIL for
-its duration, so the chunks run truly in parallel; no thread is created per call.
+kernels are split into a few contiguous chunks per core, which the calling thread
+and a pool of persistent worker threads (started once, on first use) take in turn.
+The native call goes through ctypes, which releases the GIL for its duration, so the
+chunks run truly in parallel; no thread is created per call.
 
 ``PARALLEL_THRESHOLD``: kernels whose loop space has fewer elements than this run on
-the calling thread alone.  Handing chunks to the pool costs ~30-60 us per call on
-this machine; with 2 cores a split pays off once a single-threaded run takes well
-over that, i.e. from about 2^17 elements for a cheap elementwise op (measured:
-``python -m benchmarks.llvm_kernels``, see the numbers in the report/notes).
+the calling thread alone.  Handing chunks to the pool costs ~20-40 us per call here
+(measured: a 4096-element kernel takes ~2 us alone, ~30-45 us split), so a split
+can only pay once a single-threaded run takes a few hundred microseconds: 2^17
+float32 elements of a transcendental (tanh: ~145 us) or of a short chain.  Cheaper,
+memory-bound kernels of that size gain little either way.
+
+On this 2-core machine, shared with other agents (load average 2-4), the gain came
+and went: the 11-op chain on 2^22 float32 once ran in 2.6 ms split (4.6 ms of CPU
+time over two cores) against 4.6 ms on one thread, but mostly the process got about
+one core either way and the split only broke even.  ``python -m
+benchmarks.llvm_kernels`` prints both columns to re-measure on a quiet machine.  Full reductions (no kept axis: a single outer iteration) never
+split.
 """
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 PARALLEL_THRESHOLD = 1 << 17
+CHUNKS_PER_WORKER = 4
 
 _pool = None
 _pool_lock = threading.Lock()
@@ -52,17 +61,39 @@ def chunks(n, parts):
     return bounds
 
 
+class _Queue:
+    """Chunks handed out one at a time to whichever thread asks first."""
+
+    def __init__(self, pieces):
+        self.pieces = iter(pieces)
+        self.lock = threading.Lock()
+
+    def drain(self, cfunc, pointers):
+        while True:
+            with self.lock:
+                piece = next(self.pieces, None)
+            if piece is None:
+                return
+            cfunc(*pointers, *piece)
+
+
 def run(cfunc, pointers, outer, elements, threshold=None):
     """``cfunc(*pointers, start, stop)`` over ``range(outer)``, split across the cores
-    when the kernel covers at least ``threshold`` elements."""
+    when the kernel covers at least ``threshold`` elements.
+
+    The range is cut into CHUNKS_PER_WORKER chunks per core, which the calling thread
+    and the pool's threads take in turn: when another process holds a core, its thread
+    simply takes fewer chunks instead of holding up the whole call."""
     limit = PARALLEL_THRESHOLD if threshold is None else threshold
-    parts = worker_count() if elements >= limit else 1
-    pieces = chunks(outer, parts)
-    if len(pieces) == 1:
+    workers = worker_count() if elements >= limit else 1
+    if workers == 1 or outer < 2:
         cfunc(*pointers, 0, outer)
         return
-    futures = [_workers().submit(cfunc, *pointers, lo, hi) for lo, hi in pieces[1:]]
-    lo, hi = pieces[0]
-    cfunc(*pointers, lo, hi)
+    queue = _Queue(chunks(outer, workers * CHUNKS_PER_WORKER))
+    futures = [_workers().submit(queue.drain, cfunc, pointers) for _ in range(workers - 1)]
+    queue.drain(cfunc, pointers)
     for future in futures:
-        future.result()
+        # A task that has not started finds no work left: cancel it rather than wait
+        # (also no deadlock when this runs on the pool's own thread).
+        if not future.cancel():
+            future.result()

@@ -20,6 +20,10 @@ varying values it needs from earlier levels (x - max is recomputed, not stored).
 **Outputs** have shape ``L`` (written inside the pass of their level), the reduced
 shape ``K`` or ``L`` with the ``R`` axes kept as size 1 (written once per row).
 
+**Columns.**  When the innermost axis of ``L`` is kept (``sum(x, axis=0)``), a row
+is strided in memory; such kernels set ``columns`` and tiling.py reduces a block
+of contiguous columns at a time instead, one pass over the block per level.
+
 The plan lists *nodes* in dependency order (found with an explicit stack, never by
 recursion): ``Load`` (a buffer at strided offsets), ``Const`` (a literal), ``Index``
 (``iota``: a loop index), ``Apply`` (one equation on earlier nodes) and ``Reduced``
@@ -31,9 +35,10 @@ from typing import NamedTuple
 import numpy as np
 
 from xla_like import primitives as P
+from xla_like.backends.llvm.argreduce import expand_arg_reductions
 from xla_like.backends.llvm.placement import (VIEW_PLACEMENTS, collapse, identity_placement,
                                               load_strides, operand_placements, unsupported)
-from xla_like.backends.llvm.reductions import REDUCERS
+from xla_like.backends.llvm.reductions import is_reduction, reduced_axes
 from xla_like.backends.llvm.regions import check_region
 from xla_like.ir import Literal
 
@@ -127,7 +132,7 @@ class Space(NamedTuple):
 
 
 def _space(program):
-    reductions = [e for e in program.eqns if e.prim in REDUCERS and e.params["axes"]]
+    reductions = [e for e in program.eqns if is_reduction(e)]
     if not reductions:
         shapes = {atom.aval.shape for atom in program.outvars}
         if len(shapes) > 1:
@@ -136,21 +141,17 @@ def _space(program):
         shape = shapes.pop()
         return Space(shape, (), tuple(range(len(shape))))
     first = reductions[0]
-    shape, axes = first.inputs[0].aval.shape, tuple(sorted(first.params["axes"]))
+    shape, axes = first.inputs[0].aval.shape, tuple(sorted(reduced_axes(first)))
     for eqn in reductions[1:]:
-        if eqn.inputs[0].aval.shape != shape or tuple(sorted(eqn.params["axes"])) != axes:
+        if eqn.inputs[0].aval.shape != shape or tuple(sorted(reduced_axes(eqn))) != axes:
             raise unsupported(f"reductions over different spaces cannot share a kernel: "
                               f"'{first.prim.name}' of {first.inputs[0].aval} over {axes} and "
                               f"'{eqn.prim.name}' of {eqn.inputs[0].aval} over "
-                              f"{tuple(sorted(eqn.params['axes']))}")
+                              f"{tuple(sorted(reduced_axes(eqn)))}")
     return Space(shape, axes, tuple(d for d in range(len(shape)) if d not in axes))
 
 
 # ---- scheduling --------------------------------------------------------------------------
-
-def _is_reduction(eqn):
-    return eqn.prim in REDUCERS and bool(eqn.params["axes"])
-
 
 class _Scheduler:
     def __init__(self, program, space):
@@ -182,7 +183,7 @@ class _Scheduler:
         return True
 
     def _deps(self, eqn, placement):
-        if not _is_reduction(eqn):
+        if not is_reduction(eqn):
             return operand_placements(eqn, placement)
         natural = self.space.output_placement(eqn.outputs[0].aval.shape)
         if placement != natural:
@@ -194,7 +195,7 @@ class _Scheduler:
         """Add the node computing ``key`` once its operands are scheduled."""
         if eqn.prim in VIEW_PLACEMENTS:
             self.memo[key] = self.memo[deps[0]]
-        elif _is_reduction(eqn):
+        elif is_reduction(eqn):
             self.reductions.append(Reduction(eqn, self.memo[deps[0]], key[0].aval.dtype))
             self._add(key, Reduced(len(self.reductions) - 1, key[0].aval.dtype))
         elif eqn.prim is P.iota_p:
@@ -280,6 +281,7 @@ def make_plan(program):
     1
     """
     check_region(program)
+    program = expand_arg_reductions(program)
     space = _space(program)
     scheduler = _Scheduler(program, space)
     outs = []
@@ -298,7 +300,7 @@ def make_plan(program):
     pass_levels = [levels[r.arg] for r in scheduler.reductions]
     pass_levels += [levels[o.node] for o in outputs if o.full]
     n_passes = max(pass_levels) + 1 if space.reduced else 0
-    columns = n_passes == 1 and _last_axis_kept(space)
+    columns = n_passes >= 1 and _last_axis_kept(space)
     params = tuple(v.aval for v in program.invars + program.constvars)
     return KernelPlan(params, tuple(a.aval for a in program.outvars), loop_sizes, n_outer,
                       nodes, varying, levels, tuple(scheduler.reductions), outputs, n_passes,

@@ -12,6 +12,12 @@ end, as NumPy's pairwise summation also reorders.  The result differs from a
 sequential sum by rounding only (relative error ~ n_partial * eps * sum(abs(x))).
 ``max``/``min`` use ``llvm.maximum``/``llvm.minimum`` (NaN-propagating, exactly
 associative, vectorizable); ties between -0.0 and +0.0 may pick either zero.
+
+``argmax``/``argmin`` (``ARG_REDUCERS``) are fusible too: argreduce.py rewrites each
+into a max/min and a min of positions before planning, which vectorizes where a
+(best value, index) accumulator would not.  Code walks every reduction through one
+interface: ``state_types``, ``initial_state``, ``step`` and ``result`` (an
+accumulator state is a list, so a reduction may one day carry more than one value).
 """
 from typing import NamedTuple
 
@@ -19,7 +25,7 @@ import numpy as np
 from llvmlite import ir
 
 from xla_like import primitives as P
-from xla_like.backends.llvm.lltypes import call_intrinsic
+from xla_like.backends.llvm.lltypes import call_intrinsic, register_type
 from xla_like.primitives.reductions import highest, lowest
 
 _REASSOC = ("reassoc",)
@@ -93,13 +99,51 @@ def combine(eqn, b, acc, x):
     return reducer(eqn).combine[eqn.inputs[0].aval.dtype.kind](b, acc, x)
 
 
-def identity_constant(eqn, ty):
-    """The accumulator's starting value as an LLVM constant of type ``ty``."""
-    dtype = eqn.inputs[0].aval.dtype
-    value = reducer(eqn).identity(dtype)
+# argmax/argmin -> the reduction finding the extreme they locate (argreduce.py)
+ARG_REDUCERS = {P.argmax_p: P.reduce_max_p, P.argmin_p: P.reduce_min_p}
+
+
+def reduced_axes(eqn):
+    """The operand axes ``eqn`` reduces (empty for a non-reduction)."""
+    if eqn.prim in ARG_REDUCERS:
+        return (eqn.params["axis"],)
+    return tuple(eqn.params["axes"]) if eqn.prim in REDUCERS else ()
+
+
+def is_reduction(eqn):
+    """A reduction over at least one axis (one with no axes is elementwise)."""
+    return bool(reduced_axes(eqn))
+
+
+def state_types(eqn):
+    """LLVM types of the accumulator state."""
+    return [register_type(eqn.inputs[0].aval.dtype)]
+
+
+def _scalar_constant(ty, value):
     if isinstance(ty, ir.IntType):
         v = int(value)
         if ty.width > 1 and v >= 1 << (ty.width - 1):     # unsigned -> two's complement
             v -= 1 << ty.width
         return ir.Constant(ty, v & 1 if ty.width == 1 else v)
     return ir.Constant(ty, float(value))
+
+
+def initial_state(eqn):
+    """The accumulator state before the first element."""
+    return [identity_constant(eqn, state_types(eqn)[0])]
+
+
+def step(eqn, b, state, x, position):
+    """The state after element ``x`` at ``position`` (an i64 along the reduced axes)."""
+    return [combine(eqn, b, state[0], x)]
+
+
+def result(eqn, b, state):
+    """The reduction's value from its final state."""
+    return state[0]
+
+
+def identity_constant(eqn, ty):
+    """The accumulator's starting value as an LLVM constant of type ``ty``."""
+    return _scalar_constant(ty, reducer(eqn).identity(eqn.inputs[0].aval.dtype))

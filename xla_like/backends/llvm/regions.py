@@ -7,9 +7,10 @@ This is the contract with the fusion pass (xla_like/passes):
     elementwise lowering table (rules.py) on operand dtypes its rule handles;
     ``broadcast_in_dim``, ``expand_dims``, ``squeeze``, ``transpose`` and ``reshape``s
     that only add or drop size-1 axes (views: no code, strided reads);
-    ``iota``; and the reductions ``reduce_sum``/``prod``/``max``/``min``/``and``/``or``
-    (reductions.py) over any axes.  Every value must have a lowerable dtype (bool,
-    int8..int64, uint8..uint64, float32, float64).  Never for effectful primitives.
+    ``iota``; the reductions ``reduce_sum``/``prod``/``max``/``min``/``and``/``or`` over
+    any axes, and ``argmax``/``argmin`` (reductions.py).  Every value must have a
+    lowerable dtype (bool, int8..int64, uint8..uint64, float32, float64; float16 and
+    complex are refused by name).  Never for effectful primitives.
 
 ``kernel_compatible(program)``
     Can this region (all of whose equations are fusible) become ONE kernel?  Cheap: it
@@ -20,11 +21,17 @@ This is the contract with the fusion pass (xla_like/passes):
     2. Every output has shape ``L``, the reduced shape ``K`` (``L`` without ``R``), or
        ``L`` with the ``R`` axes kept as size 1.
     3. A reduction's result may be used elementwise afterwards, and broadcast back
-       along ``R`` (``x - max(x, axis=1, keepdims=True)``), but it is never broadcast
+       along ``R`` (``x - max(x, axis=1, keepdims=True)``) -- even to feed another
+       reduction of the same region (logsumexp, softmax: the kernel then makes one
+       pass over each row per level, see plan.py) -- but it is never broadcast
        *onto* a reduced axis (e.g. ``sum(x, 1)[None, :]`` for a square ``x``) and never
        reduced again (a reduction's operand must have shape ``L``).
     4. Reading a value under a placement never needs elements to move: a ``reshape``
        that is not a unit-axis reshape is not fusible at all.
+
+    Any reduced axes work; reducing the trailing axis streams rows, reducing leading
+    axes (``sum(x, axis=0)``, batch-norm statistics) accumulates a block of 256
+    columns at a time (tiling.py).
 
     ``compile_kernel`` raises ``NotImplementedError`` (with the reason) exactly when
     ``kernel_compatible`` is False.  A region program's invars are its inputs (any
@@ -36,7 +43,7 @@ import numpy as np
 from xla_like import primitives as P
 from xla_like.backends.llvm.lltypes import REGISTER_TYPES, check_dtype
 from xla_like.backends.llvm.placement import VIEW_PLACEMENTS, moves_elements, unsupported
-from xla_like.backends.llvm.reductions import REDUCERS
+from xla_like.backends.llvm.reductions import ARG_REDUCERS, REDUCERS
 from xla_like.backends.llvm.rules import LOWERING_KINDS, LOWERINGS
 
 
@@ -66,8 +73,15 @@ def _no_problem(eqn):
     return None
 
 
+def _arg_problem(eqn):
+    if eqn.inputs[0].aval.dtype.kind in "biuf":
+        return None
+    return f"'{eqn.prim.name}' has no loop lowering for {eqn.inputs[0].aval.dtype}"
+
+
 # prim group -> check returning a reason or None; membership decides fusibility at all
 _MEMBER_CHECKS = [(VIEW_PLACEMENTS, _view_problem), (REDUCERS, _reduction_problem),
+                  (ARG_REDUCERS, _arg_problem),
                   (LOWERINGS, _rule_problem), ({P.iota_p: None}, _no_problem)]
 
 

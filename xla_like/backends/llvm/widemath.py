@@ -143,7 +143,13 @@ def erf_f32(b, x):
     """erf of a float32 value; odd, erf(+-inf) = +-1."""
     em = Emitter(b, F64)
     xd = b.fpext(x, F64.ty)
-    ax = em.unary("fabs", xd)
+    y = erf_abs_wide(em, em.unary("fabs", xd))
+    return b.fptrunc(em.copysign(y, xd), x.type)
+
+
+def erf_abs_wide(em, ax):
+    """erf(ax) in float64 for ax >= 0 (1 from 4 on: enough for float32 results)."""
+    b = em.b
     small = em.mul(ax, em.poly(em.mul(ax, ax), _ERF_SMALL))
     h = em.sub(ax, _select_piece(em, ax, _ERF_CENTERS))
     coeffs = [_select_piece(em, ax, column) for column in zip(*_ERF_PIECES)]
@@ -151,5 +157,5 @@ def erf_f32(b, x):
     for coef in reversed(coeffs[:-1]):
         acc = em.fma(acc, h, coef)
     y = em.select(em.lt(ax, em.c(_ERF_CENTERS[0] - _ERF_HALF_WIDTH)), small, acc)
-    y = em.select(b.fcmp_ordered(">=", ax, em.c(_ERF_CENTERS[-1] + _ERF_HALF_WIDTH)), em.c(1.0), y)
-    return b.fptrunc(em.copysign(y, xd), x.type)
+    last = em.c(_ERF_CENTERS[-1] + _ERF_HALF_WIDTH)
+    return em.select(b.fcmp_ordered(">=", ax, last), em.c(1.0), y)

@@ -9,14 +9,18 @@ avals).  The families, one table each, merged into ``STANDALONE``:
     copies.py       slice, rev, pad, concatenate, dynamic_slice, dynamic_update_slice
     indexing.py     gather and the scatter family
     scans.py        argmax/argmin and cumsum/cumprod/cummax/cummin
-    sorting.py      sort (stable, multi-operand, NaNs last): merge sort of a permutation
+    sorting.py      sort (stable, multi-operand, NaNs last): merge sort of key bits
     windows.py      reduce_window_sum/max/min (direct loops)
-    convolution.py  conv_general_dilated (direct loops, vectorized along the last axis)
+    convolution.py  conv_general_dilated, integer results (direct loops)
+    im2col.py       conv_general_dilated, float results (native im2col + BLAS matmul)
     random_bits.py  threefry2x32
 
 Every kernel follows its primitive's NumPy ``impl`` exactly (integer wrap-around, NaN
 propagation and ordering, index clamping); only the order of float summations may
 differ (cumsum is sequential like NumPy; windows and convolution sum in loop order).
+A compiled kernel is called as ``kernel(*arrays) -> [outputs]`` (inputs converted and
+made C-contiguous as needed, outputs fresh) or ``kernel.call_into(inputs, outputs)`` on
+ready C-contiguous buffers; it runs on the calling thread.
 
 >>> eqn = make_ir(lambda x: lax.cumsum(x, axis=0))(np.ones(3)).eqns[0]
 >>> compile_standalone(eqn)(np.ones(3))
@@ -27,19 +31,24 @@ import threading
 from xla_like.backends.llvm.lltypes import check_dtype
 from xla_like.backends.llvm.standalone.convolution import CONVOLUTION
 from xla_like.backends.llvm.standalone.copies import MOVEMENT
-from xla_like.backends.llvm.standalone.emit import KernelBuilder
+from xla_like.backends.llvm.standalone.im2col import IM2COL
 from xla_like.backends.llvm.standalone.indexing import INDEXING
 from xla_like.backends.llvm.standalone.random_bits import RANDOM_BITS
-from xla_like.backends.llvm.standalone.runtime import StandaloneKernel, new_module
+from xla_like.backends.llvm.standalone.runtime import StandaloneKernel, emit, link
 from xla_like.backends.llvm.standalone.scans import SCANS
 from xla_like.backends.llvm.standalone.sorting import SORTING
 from xla_like.backends.llvm.standalone.windows import WINDOWS
 
-__all__ = ["STANDALONE", "StandaloneKernel", "compile_standalone", "has_standalone"]
+__all__ = ["STANDALONE", "StandaloneKernel", "compile_standalone", "compile_standalone_many",
+           "emit_standalone", "has_standalone"]
 
 # primitive -> builder(k: KernelBuilder, in_avals, out_avals, **params)
 STANDALONE = {**MOVEMENT, **INDEXING, **SCANS, **SORTING, **WINDOWS, **CONVOLUTION,
               **RANDOM_BITS}
+# primitive -> factory(in_avals, out_avals, params) -> a composite kernel (several native
+# calls and library calls), or None to use the builder: float convolution is
+# im2col + BLAS
+FACTORIES = {**IM2COL}
 
 _cache = {}
 _lock = threading.Lock()
@@ -75,26 +84,68 @@ def compile_standalone(eqn):
     >>> compile_standalone(eqn)(np.arange(3.0))
     [array([2., 1., 0.])]
     """
-    builder = STANDALONE.get(eqn.prim)
-    if builder is None:
+    return compile_standalone_many([eqn])[0]
+
+
+def compile_standalone_many(eqns):
+    """``[compile_standalone(e) for e in eqns]``, compiling the uncached kernels
+    together: one native module per set of optimization options instead of one per
+    kernel (a program's standalone equations compile in one go).
+
+    >>> rev, cumsum = compile_standalone_many(program.eqns[:2])
+    """
+    for eqn in eqns:
+        _check(eqn)
+    kernels = [None] * len(eqns)
+    with _lock:
+        pending = {}                # key -> positions in eqns, for the uncached ones
+        for i, eqn in enumerate(eqns):
+            key = _key(eqn)
+            if key in _cache:
+                kernels[i] = _cache[key]
+            else:
+                pending.setdefault(key, []).append(i)
+        emitted, keys = [], []
+        for key, positions in pending.items():
+            eqn = eqns[positions[0]]
+            kernel = _composite(eqn)
+            if kernel is None:
+                name = f"{eqn.prim.name}_{len(_cache) + len(emitted)}"
+                emitted.append(emit_standalone(eqn, name))
+                keys.append(key)
+            else:
+                _cache[key] = kernel
+        for key, kernel in zip(keys, link(emitted)):
+            _cache[key] = kernel
+        for key, positions in pending.items():
+            for i in positions:
+                kernels[i] = _cache[key]
+    return kernels
+
+
+def _check(eqn):
+    if eqn.prim not in STANDALONE:
         raise NotImplementedError(f"LLVM backend: no standalone kernel for primitive "
                                   f"'{eqn.prim.name}'")
     for aval in _avals(eqn.inputs) + _avals(eqn.outputs):
         check_dtype(aval.dtype, f"'{eqn.prim.name}'")
-    key = _key(eqn)
-    with _lock:
-        kernel = _cache.get(key)
-        if kernel is None:
-            kernel = _cache[key] = _build(eqn, builder)
-    return kernel
 
 
-def _build(eqn, builder):
-    in_avals, out_avals = _avals(eqn.inputs), _avals(eqn.outputs)
-    name = eqn.prim.name
-    module = new_module(name)
-    k = KernelBuilder(module, name, len(in_avals), len(out_avals))
-    builder(k, in_avals, out_avals, **eqn.params)
-    k.finish()
-    return StandaloneKernel(module, name, in_avals, out_avals, k.scratch_bytes, k.vectorize,
-                            k.unroll)
+def _composite(eqn):
+    """A factory's composite kernel for ``eqn``, or None (the builder's kernel)."""
+    factory = FACTORIES.get(eqn.prim)
+    return factory(_avals(eqn.inputs), _avals(eqn.outputs), eqn.params) if factory else None
+
+
+def emit_standalone(eqn, name):
+    """The LLVM IR of ``eqn``'s kernel as a function ``name`` (``runtime.Emitted``:
+    IR text, avals, scratch bytes), for a caller that links it into its own module:
+    ``void name(ptr in0, ..., ptr out0, ..., ptr scratch)`` over C-contiguous buffers
+    (scratch: ``scratch_bytes``, 8-byte aligned).  Always one plain function: float
+    convolution gets the direct loops here, not im2col + BLAS.
+
+    >>> emitted = emit_standalone(eqn, "sort_0"); module.link_in(parse_assembly(emitted.llvm_ir))
+    """
+    _check(eqn)
+    return emit(name, STANDALONE[eqn.prim], _avals(eqn.inputs), _avals(eqn.outputs),
+                eqn.params)

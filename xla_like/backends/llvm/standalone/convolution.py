@@ -1,4 +1,6 @@
-"""conv_general_dilated as a direct loop nest, vectorized along the last spatial axis.
+"""conv_general_dilated as a direct loop nest, vectorized along the last spatial axis:
+the plain-function kernel (integer results, and ``emit_standalone``); float results
+in ``compile_standalone`` take im2col + BLAS instead (im2col.py).
 
     out[n, o, p] = sum_{i, w} lhs[bg*N' + n, fg*I + i, q(p, w)] * rhs[o, i, w]
 
@@ -41,7 +43,7 @@ def _real_range(k, shift, stride, dilated, count):
     return first, stop
 
 
-class _Geometry:
+class Geometry:
     """Static shapes and strides, with a size-1 spatial axis added when there is none
     (which leaves every flat offset unchanged)."""
 
@@ -82,8 +84,9 @@ def _accumulate_last_axis(k, g, dtype, src, row, lhs_at, weight, w_last):
 
 
 def _conv_build(k, in_avals, out_avals, **params):
+    """Zero each output row, then accumulate into it (rows split across cores by batch)."""
     lhs, rhs = in_avals
-    g = _Geometry(lhs, rhs, out_avals[0], params)
+    g = Geometry(lhs, rhs, out_avals[0], params)
     b, src, dtype = k.b, lhs.dtype, out_avals[0].dtype
     groups_b, groups_f = params["batch_group_count"], params["feature_group_count"]
     batch, features_in = g.lhs_shape[0] // groups_b, g.rhs_shape[1]
@@ -91,7 +94,8 @@ def _conv_build(k, in_avals, out_avals, **params):
     if math.prod(g.out_shape) == 0:
         return
     outer = (batch, groups_b, groups_f, per_group) + g.out_shape[2:-1]
-    with k.nest(outer, name="o") as idx:
+    work = math.prod(g.out_shape) * features_in * math.prod(g.rhs_shape[2:])
+    with k.rows_nest(outer, work, name="o") as idx:
         n, bg, fg, o_in_group, p_outer = idx[0], idx[1], idx[2], idx[3], idx[4:]
         o = k.offset((bg, fg, o_in_group), (groups_f * per_group, per_group, 1))
         row = k.offset([n, o] + p_outer, g.out_strides[:-1])

@@ -34,8 +34,7 @@ def copy_block(k, dtype, shape, dst, dst_base, dst_strides, src, src_base, src_s
     if 0 in shape:
         return
     shape, dst_strides, src_strides = _collapse(shape, dst_strides, src_strides)
-    dst_base = i64(dst_base) if isinstance(dst_base, int) else dst_base
-    src_base = i64(src_base) if isinstance(src_base, int) else src_base
+    dst_base, src_base = i64(dst_base), i64(src_base)
     with k.nest(shape) as idx:
         value = k.load(src, dtype, k.offset(idx, src_strides, src_base))
         k.store(dst, dtype, k.offset(idx, dst_strides, dst_base), value)

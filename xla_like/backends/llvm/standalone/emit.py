@@ -1,10 +1,14 @@
 """Building blocks for standalone kernels: one LLVM function per equation.
 
-A kernel is ``void kernel(ptr in0, ..., ptr out0, ..., ptr scratch)``: one pointer per
-equation input and output (C-contiguous NumPy buffers) and one to a scratch block the
-caller allocates (``KernelBuilder.scratch`` reserves pieces of it, e.g. sort's
-permutation).  Shapes and params are static, so every trip count and stride is a
-compile-time constant; only data (indices, dynamic starts) is read at run time.
+A kernel is ``void kernel(ptr in0, ..., ptr out0, ..., ptr scratch, i64 start,
+i64 stop)``: one pointer per equation input and output (C-contiguous NumPy buffers),
+one to a scratch block the caller allocates (``KernelBuilder.scratch`` reserves pieces
+of it, e.g. sort's permutation) and the range of *rows* this call runs.  A builder
+whose outermost loop runs over independent rows emits it with ``rows_loop``; the
+caller then splits the rows across cores (runtime.py), each part with its own scratch.
+Other kernels ignore the range and are called once with ``(0, 1)``.  Shapes and params
+are static, so every trip count and stride is a compile-time constant; only data
+(indices, dynamic starts) is read at run time.
 
 Values live in their *memory* type (bool is an ``i8`` holding 0 or 1): these kernels
 move, compare and combine elements but never need ``i1`` booleans in memory.
@@ -23,6 +27,9 @@ PTR = ir.PointerType()
 
 
 def i64(value):
+    """An i64 constant for a Python or NumPy int; an LLVM value passes through."""
+    if isinstance(value, ir.Value):
+        return value
     return ir.Constant(I64, int(value))
 
 
@@ -55,23 +62,24 @@ class KernelBuilder:
     """
 
     def __init__(self, module, name, n_in, n_out):
-        fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR] * (n_in + n_out + 1)),
+        n_ptrs = n_in + n_out + 1
+        fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR] * n_ptrs + [I64, I64]),
                          name)
-        for arg in fn.args:
+        for arg in fn.args[:n_ptrs]:
             arg.add_attribute("noalias")
         fn.attributes.add("nounwind")
         self.fn, self.module = fn, module
         self.ins, self.outs = fn.args[:n_in], fn.args[n_in:n_in + n_out]
-        self._scratch_ptr = fn.args[-1]
+        self._scratch_ptr, self._start, self._stop = fn.args[n_ptrs - 1:]
         self.scratch_bytes = 0
+        self.rows, self.work = 1, 0         # set by rows_loop
         # optimization choices of the builder (runtime.py): builders whose loops cannot
         # vectorize (data-dependent control flow) turn the vectorizers off, which saves
         # ~30% of the optimization time; unrolling pays only for small static loops
         self.vectorize, self.unroll = True, False
         self._entry = fn.append_basic_block("entry")      # allocas only
-        start = fn.append_basic_block("start")
-        self._start = start
-        self.b = ir.IRBuilder(start)
+        self._body = fn.append_basic_block("body")
+        self.b = ir.IRBuilder(self._body)
 
     # ---- memory -------------------------------------------------------------------
 
@@ -106,8 +114,7 @@ class KernelBuilder:
         """``for i in range(start, count)`` (``count`` an int or an i64 value); the body
         is skipped when the range is empty."""
         b, fn = self.b, self.fn
-        count = i64(count) if isinstance(count, int) else count
-        first = i64(start) if isinstance(start, int) else start
+        count, first = i64(count), i64(start)
         pre = b.block
         head = fn.append_basic_block(f"{name}.head")
         body = fn.append_basic_block(f"{name}.body")
@@ -122,6 +129,26 @@ class KernelBuilder:
         index.add_incoming(b.add(index, i64(1), flags=("nsw",)), b.block)
         b.branch(head)
         b.position_at_end(end)
+
+    def rows_loop(self, count, work, name="row"):
+        """The outermost loop, over ``count`` independent rows: it runs the rows
+        ``[start, stop)`` the caller passes, which splits them across cores when
+        ``work`` (about the elements touched) reaches the parallel threshold."""
+        if self.rows != 1 or self.work:
+            raise ValueError("a kernel has at most one rows_loop")
+        self.rows, self.work = int(count), int(work)
+        return self.loop(self._stop, start=self._start, name=name)
+
+    @contextlib.contextmanager
+    def rows_nest(self, shape, work, name="d"):
+        """``nest(shape)`` whose first axis is the ``rows_loop`` (a 0-d ``shape`` runs
+        the body once, unsplit)."""
+        if not shape:
+            yield []
+            return
+        with self.rows_loop(shape[0], work, name=f"{name}0") as first:
+            with self.nest(shape[1:], name=name) as rest:
+                yield [first] + rest
 
     @contextlib.contextmanager
     def nest(self, shape, name="d"):
@@ -161,7 +188,7 @@ class KernelBuilder:
         """Close the function (the entry block falls through to the body)."""
         self.b.ret_void()
         self.b.position_at_end(self._entry)
-        self.b.branch(self._start)
+        self.b.branch(self._body)
 
     # ---- values ------------------------------------------------------------------------
 

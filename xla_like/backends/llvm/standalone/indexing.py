@@ -55,7 +55,7 @@ def _gather_build(k, in_avals, out_avals, axes, mode):
     if rows * width == 0:
         return
     b = k.b
-    with k.loop(rows, name="row") as row:
+    with k.rows_loop(rows, rows * width, name="row") as row:
         offset, valid = _row_address(k, k.ins[1], indices.dtype, row, x.shape, axes)
         out_base = b.mul(row, i64(width))
         # 'clip' rows are always in range after clamping: take the copy branch

@@ -1,4 +1,4 @@
-"""Compiling one standalone kernel to native code and calling it through ctypes.
+"""Compiling standalone kernels to native code and calling them through ctypes.
 
 The module is optimized with the shared host target machine (engine.py) at speed
 level 2 with the loop and SLP vectorizers on (unless the builder turned them off) and
@@ -6,14 +6,21 @@ loop unrolling off unless the builder asks for it: unrolling doubled both the
 optimization time and the code size of most kernels (conv: 52 -> 24 ms) without a
 measurable speed-up of their vectorized loops; pooling asks for it, as fully
 unrolling its small window loops makes it 3-8x faster (3x3 max pool of 1000x1000).
+
+Kernels whose outermost loop runs over independent rows (emit.py, ``rows_loop``) are
+split across the cores by parallel.py (B's pool and ``PARALLEL_THRESHOLD``); the
+others run on the calling thread.
 """
 import ctypes
+from typing import NamedTuple
 
 import llvmlite.binding as llvm
 import numpy as np
 from llvmlite import ir
 
+from xla_like.backends.llvm import parallel
 from xla_like.backends.llvm.engine import new_target_machine, target_machine
+from xla_like.backends.llvm.standalone.emit import KernelBuilder
 
 OPT_LEVEL = 2
 
@@ -36,6 +43,65 @@ def new_module(name):
     return module
 
 
+def as_inputs(args, avals):
+    """``args`` as C-contiguous, aligned arrays of ``avals``' dtypes (copied if needed),
+    checked against their shapes."""
+    if len(args) != len(avals):
+        raise TypeError(f"standalone kernel takes {len(avals)} inputs "
+                        f"({', '.join(map(str, avals))}), got {len(args)}")
+    arrays = []
+    for i, (value, aval) in enumerate(zip(args, avals)):
+        array = np.require(np.asarray(value, dtype=aval.dtype), requirements="CA")
+        if array.shape != aval.shape:
+            raise TypeError(f"standalone kernel input {i} must have shape {aval.shape} "
+                            f"({aval}), got shape {array.shape}")
+        arrays.append(array)
+    return arrays
+
+
+class Emitted(NamedTuple):
+    """One kernel's LLVM function (in its own module's text), before compilation."""
+    name: str
+    llvm_ir: str
+    in_avals: tuple
+    out_avals: tuple
+    scratch_bytes: int
+    rows: int               # the rows a call may split (1: not splittable)
+    work: int               # about the elements touched: decides the split
+    options: tuple          # (vectorize, unroll): see the module docstring
+
+
+def emit(name, builder, in_avals, out_avals, params):
+    """Run ``builder(k, in_avals, out_avals, **params)`` on a fresh function ``name``."""
+    module = new_module(name)
+    k = KernelBuilder(module, name, len(in_avals), len(out_avals))
+    builder(k, in_avals, out_avals, **params)
+    k.finish()
+    return Emitted(name, str(module), tuple(in_avals), tuple(out_avals), k.scratch_bytes,
+                   k.rows, k.work, (k.vectorize, k.unroll))
+
+
+def link(emitted):
+    """Compile emitted functions (distinct names) into ``StandaloneKernel`` s: one
+    native module per set of optimization options, so the fixed cost of optimizing
+    and code generation (~5 ms a module here) is paid once per set, not per kernel."""
+    groups = {}
+    for item in emitted:
+        groups.setdefault(item.options, []).append(item)
+    kernels = {}
+    for options, items in groups.items():
+        module = llvm.parse_assembly(items[0].llvm_ir)
+        for item in items[1:]:
+            module.link_in(llvm.parse_assembly(item.llvm_ir))
+        module.verify()
+        _optimize(module, *options)
+        engine = llvm.create_mcjit_compiler(module, new_target_machine())
+        engine.finalize_object()
+        for item in items:
+            kernels[item.name] = StandaloneKernel(engine, item)
+    return [kernels[item.name] for item in emitted]
+
+
 class StandaloneKernel:
     """One compiled equation: ``kernel(*arrays) -> [outputs]``.
 
@@ -44,41 +110,35 @@ class StandaloneKernel:
     ``call_into(inputs, outputs)`` runs on ready buffers without checks.
     """
 
-    def __init__(self, module, name, in_avals, out_avals, scratch_bytes, vectorize=True,
-                 unroll=False):
-        self.in_avals, self.out_avals = tuple(in_avals), tuple(out_avals)
-        self.scratch_bytes = scratch_bytes
-        self.llvm_ir = str(module)
-        parsed = llvm.parse_assembly(self.llvm_ir)
-        parsed.verify()
-        _optimize(parsed, vectorize, unroll)
-        self._engine = llvm.create_mcjit_compiler(parsed, new_target_machine())
-        self._engine.finalize_object()
+    def __init__(self, engine, emitted):
+        self.in_avals, self.out_avals = emitted.in_avals, emitted.out_avals
+        self.scratch_bytes = emitted.scratch_bytes
+        self.rows, self.work = emitted.rows, emitted.work
+        self.llvm_ir = emitted.llvm_ir
+        self._engine = engine           # owns the code: keep it alive with the kernel
         n_ptrs = len(self.in_avals) + len(self.out_avals) + 1
-        signature = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * n_ptrs)
-        self._cfunc = signature(self._engine.get_function_address(name))
-
-    def _inputs(self, args):
-        if len(args) != len(self.in_avals):
-            raise TypeError(f"standalone kernel takes {len(self.in_avals)} inputs "
-                            f"({', '.join(map(str, self.in_avals))}), got {len(args)}")
-        arrays = []
-        for i, (value, aval) in enumerate(zip(args, self.in_avals)):
-            array = np.require(np.asarray(value, dtype=aval.dtype), requirements="CA")
-            if array.shape != aval.shape:
-                raise TypeError(f"standalone kernel input {i} must have shape {aval.shape} "
-                                f"({aval}), got shape {array.shape}")
-            arrays.append(array)
-        return arrays
+        signature = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * n_ptrs, ctypes.c_int64,
+                                     ctypes.c_int64)
+        self._cfunc = signature(engine.get_function_address(emitted.name))
 
     def call_into(self, inputs, outputs):
         """Run on C-contiguous, aligned ``inputs`` of the input avals, writing into
-        C-contiguous ``outputs`` of the output avals."""
-        scratch = np.empty(max(self.scratch_bytes, 8), np.uint8)
+        C-contiguous ``outputs`` of the output avals.  Outputs must not overlap the
+        inputs (the kernels' pointers are ``noalias``)."""
         pointers = [a.ctypes.data for a in inputs] + [o.ctypes.data for o in outputs]
-        self._cfunc(*pointers, scratch.ctypes.data)
+
+        def run_rows(start, stop):          # each part of a split gets its own scratch
+            scratch = np.empty(max(self.scratch_bytes, 8), np.uint8)
+            self._cfunc(*pointers, scratch.ctypes.data, start, stop)
+        parallel.run(run_rows, [], self.rows, self.work)
 
     def __call__(self, *args):
         outputs = [np.empty(a.shape, a.dtype) for a in self.out_avals]
-        self.call_into(self._inputs(args), outputs)
+        self.call_into(as_inputs(args, self.in_avals), outputs)
         return outputs
+
+
+def compile_builder(name, builder, in_avals, out_avals, params):
+    """Emit ``builder(k, in_avals, out_avals, **params)`` into a fresh function and
+    compile it: a ``StandaloneKernel`` over those avals."""
+    return link([emit(name, builder, in_avals, out_avals, params)])[0]

@@ -8,11 +8,14 @@ as NumPy does, treat the first NaN as the extreme.
 """
 import math
 
+from llvmlite import ir
+
 from xla_like import primitives as P
 from xla_like.backends.llvm.lltypes import memory_type
-from xla_like.backends.llvm.standalone.emit import i64
+from xla_like.backends.llvm.standalone.emit import I1, I64, i64
 
 SCANS = {}
+SEARCH_BLOCK = 64
 
 
 def _split(shape, axis):
@@ -43,29 +46,53 @@ def _extreme(k, dtype, x, y, pick_max):
     return k.maximum(dtype, x, y) if pick_max else k.minimum(dtype, x, y)
 
 
+def _matches(k, dtype, value, target):
+    """``value == target``, or ``value`` is NaN (the extreme is NaN exactly when the
+    row holds one, so a NaN then is the first occurrence)."""
+    b = k.b
+    if dtype.kind == "f":
+        return b.or_(b.fcmp_ordered("==", value, target), k.is_nan(value))
+    return b.icmp_unsigned("==", value, target)
+
+
+def _find_first(k, dtype, row, n, target):
+    """The first position of ``target`` in the row (it is there): blocks of
+    ``SEARCH_BLOCK`` are tested with a vectorizable any-of loop, then the block that
+    holds it is scanned."""
+    b = k.b
+    start, found = k.variable(I64, i64(0)), k.variable(I1)
+
+    def block_misses():
+        first = b.load(start)
+        b.store(ir.Constant(I1, 0), found)
+        with k.loop(k.smin(b.add(first, i64(SEARCH_BLOCK)), i64(n)), start=first,
+                    name="any") as j:
+            value = k.load(k.ins[0], dtype, b.add(row, j))
+            b.store(b.or_(b.load(found), _matches(k, dtype, value, target)), found)
+        return b.not_(b.load(found))
+    with k.while_(block_misses, name="block"):
+        b.store(b.add(b.load(start), i64(SEARCH_BLOCK)), start)
+
+    def differs():
+        value = k.load(k.ins[0], dtype, b.add(row, b.load(start)))
+        return b.not_(_matches(k, dtype, value, target))
+    with k.while_(differs, name="find"):
+        b.store(b.add(b.load(start), i64(1)), start)
+    return b.load(start)
+
+
 def _arg_along_rows(k, x, out, outer, n, pick_max, index_dtype):
-    """inner == 1: per row, a vectorized max (min) then a search for its first
-    occurrence (equal, or the first NaN: the extreme is NaN when the row has one)."""
+    """inner == 1: per row, a vectorized max (min), then its first occurrence."""
     b, dtype = k.b, x.dtype
-    best, where = k.variable(memory_type(dtype)), k.variable(i64(0).type)
-    with k.loop(outer, name="o") as o:
+    best = k.variable(memory_type(dtype))
+    with k.rows_loop(outer, outer * n, name="o") as o:
         row = b.mul(o, i64(n))
         b.store(k.load(k.ins[0], dtype, row), best)
         with k.loop(n, start=1, name="j") as j:
             value = k.load(k.ins[0], dtype, b.add(row, j))
             b.store(_extreme(k, dtype, b.load(best), value, pick_max), best)
-        target = b.load(best)
-        b.store(i64(0), where)
-
-        def differs():
-            value = k.load(k.ins[0], dtype, b.add(row, b.load(where)))
-            if dtype.kind == "f":
-                # the extreme is NaN exactly when the row holds one
-                return b.not_(b.or_(b.fcmp_ordered("==", value, target), k.is_nan(value)))
-            return b.icmp_unsigned("!=", value, target)
-        with k.while_(differs, name="find"):
-            b.store(b.add(b.load(where), i64(1)), where)
-        k.store(k.outs[0], out.dtype, o, _narrow(k, b.load(where), index_dtype))
+        position = _find_first(k, dtype, row, n, b.load(best))
+        k.store(k.outs[0], out.dtype, o, _narrow(k, position, index_dtype))
 
 
 def _arg_across_rows(k, x, out, outer, n, inner, pick_max, index_dtype):
@@ -73,7 +100,7 @@ def _arg_across_rows(k, x, out, outer, n, inner, pick_max, index_dtype):
     (in scratch) and their positions (in the output), so the inner loop vectorizes."""
     b, dtype = k.b, x.dtype
     best = k.scratch(inner * dtype.itemsize)
-    with k.loop(outer, name="o") as o:
+    with k.rows_loop(outer, outer * n * inner, name="o") as o:
         first = b.mul(o, i64(n * inner))
         out_row = b.mul(o, i64(inner))
         with k.loop(inner, name="i") as i:
@@ -118,11 +145,11 @@ def _cumulative_builder(combine):
             return
         b, dtype, src, dst = k.b, x.dtype, k.ins[0], k.outs[0]
         first = n - 1 if reverse else 0
-        with k.nest((outer, inner)) as (o, i):
-            at = b.add(b.mul(o, i64(n * inner)), b.add(i, i64(first * inner)))
-            k.store(dst, dtype, at, k.load(src, dtype, at))
         step = -inner if reverse else inner
-        with k.loop(outer, name="o") as o:
+        with k.rows_loop(outer, x.size, name="o") as o:
+            with k.loop(inner, name="i") as i:
+                at = b.add(b.mul(o, i64(n * inner)), b.add(i, i64(first * inner)))
+                k.store(dst, dtype, at, k.load(src, dtype, at))
             with k.loop(n, start=1, name="j") as j:
                 position = b.sub(i64(n - 1), j) if reverse else j
                 row = b.add(b.mul(o, i64(n * inner)), b.mul(position, i64(inner)))

@@ -175,7 +175,9 @@ def _sort_build(k, in_avals, out_avals, dimension, is_stable, num_keys):
     position_dtype = np.dtype(np.int32 if n < 2**31 else np.int64)
     first = _scratch_buffers(k, n, bits_dtype, position_dtype)
     second = _scratch_buffers(k, n, bits_dtype, position_dtype)
-    with k.nest((outer, inner)) as (o, i):
+    rows = outer * inner
+    with k.rows_loop(rows, rows * n * max(1, n.bit_length()), name="r") as r:
+        o, i = b.udiv(r, i64(inner)), b.urem(r, i64(inner))
         row = _Row(k, b.add(b.mul(o, i64(n * inner)), i), inner, k.ins[1:num_keys],
                    in_avals[1:num_keys], bits_dtype, position_dtype)
         position_ty = ir.IntType(8 * position_dtype.itemsize)

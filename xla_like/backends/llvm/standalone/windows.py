@@ -7,6 +7,8 @@ names a real element when ``0 <= q < dilated size`` and ``q % base_dilation == 0
 (element ``q // base_dilation``).  Every other position is padding or a hole, which
 holds the reduction's identity, so it is skipped.
 """
+import math
+
 from llvmlite import ir
 
 from xla_like import primitives as P
@@ -48,7 +50,8 @@ def _window_builder(combine, identity):
         geometry = [(s, wd, lo, d, bd) for s, wd, (lo, _), d, bd in
                     zip(window_strides, window_dilation, padding, x.shape, base_dilation)]
         acc = k.variable(memory_type(dtype))
-        with k.nest(out.shape, name="o") as outs:
+        work = out.size * math.prod(window_dimensions)
+        with k.rows_nest(out.shape, work, name="o") as outs:
             b.store(constant(dtype, identity(dtype)), acc)
             with k.nest(window_dimensions, name="w") as wins:
                 offset, real = source_offset(k, outs, wins, geometry, strides_of(x.shape))
