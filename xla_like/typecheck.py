@@ -27,12 +27,14 @@ def typecheck(program):
             raise TypeCheckError(f"{what} {var} is bound twice")
         bound.add(var)
 
-    def check_atom(atom, what):
+    def check_atom(atom, where):
+        """``where()`` names the location; it is built only when there is an error."""
         if isinstance(atom, Literal):
             if atom.aval.shape != () or atom.value.dtype != atom.aval.dtype:
-                raise TypeCheckError(f"{what}: literal {atom} must be a scalar of its dtype")
+                raise TypeCheckError(f"{where()}: literal {atom} must be a scalar of its "
+                                     "dtype")
         elif not isinstance(atom, Var) or atom not in bound:
-            raise TypeCheckError(f"{what}: {atom!r} is used before it is bound")
+            raise TypeCheckError(f"{where()}: {atom!r} is used before it is bound")
 
     for var, value in zip(program.constvars, program.consts):
         bind_var(var, "constant")
@@ -45,7 +47,7 @@ def typecheck(program):
         if not isinstance(eqn.prim, Primitive):
             raise TypeCheckError(f"equation {i}: {eqn.prim!r} is not a Primitive")
         for atom in eqn.inputs:
-            check_atom(atom, _where(i, eqn))
+            check_atom(atom, lambda: _where(i, eqn))
         try:
             out = eqn.prim.abstract_eval(*[a.aval for a in eqn.inputs], **eqn.params)
         except (TypeError, ValueError) as e:
@@ -57,7 +59,9 @@ def typecheck(program):
                                  f"{', '.join(map(str, got))} but {eqn.prim.name} gives "
                                  f"{', '.join(map(str, expected))}")
         for var in eqn.outputs:
-            bind_var(var, f"{_where(i, eqn)} output")
+            if var in bound or not isinstance(var, Var):
+                bind_var(var, f"{_where(i, eqn)} output")
+            bound.add(var)
     for atom in program.outvars:
-        check_atom(atom, "program output")
+        check_atom(atom, lambda: "program output")
     return program
