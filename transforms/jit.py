@@ -109,11 +109,24 @@ def call(record, leaves, captured, name):
     return tree_unflatten(record.out_tree, outs)
 
 
+def _leaf_buffer(leaf, aval):
+    """The buffer of an input leaf; a NumPy array of the program's dtype is used as it
+    is (compiled code never writes to its inputs), not copied into an Array first."""
+    if type(leaf) is Array:
+        return leaf._value
+    if type(leaf) is np.ndarray and leaf.dtype == aval.dtype:
+        return leaf
+    return as_array_leaf(leaf)._value
+
+
 def run_concrete(record, leaves):
     """Run a traced program on concrete leaves with no transform active: the
     executable is called directly.  Returns ``(outputs, input buffers)``."""
-    buffers = [as_array_leaf(x)._value for x in leaves]
+    buffers = [_leaf_buffer(x, aval) for x, aval in zip(leaves, record.program.in_avals)]
     outs = record.executable(*buffers)
+    borrowed = {id(b) for b, x in zip(buffers, leaves) if b is x}
+    if borrowed:                # an output that is a caller's NumPy input gets its own copy
+        outs = [o.copy() if id(o) in borrowed else o for o in outs]
     arrays = [Array(v, a) for v, a in zip(outs, record.out_avals)]
     return tree_unflatten(record.out_tree, arrays), buffers
 
