@@ -1,5 +1,6 @@
 """The disk cache of object code: entries survive processes, corrupt or truncated
 files are ignored and rewritten, concurrent writers never leave a broken entry."""
+import json
 import os
 import subprocess
 import sys
@@ -147,3 +148,62 @@ def test_prune_keeps_the_newest_entries_and_drops_stale_temporaries(cache_dir):
     compile_cache.prune(max_entries=3)
     assert [compile_cache.load(k) is not None for k in keys] == [True] * 3 + [False] * 3
     assert not stale.exists() and fresh.exists()
+
+
+def _standalone_program():
+    """Fused kernels, standalone kernels (sort, cumsum, a float convolution: im2col +
+    BLAS) and integer dot_general in one program."""
+    import functorch_lite as fl
+    from functorch_lite import lax
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((6, 8)).astype(np.float32)
+    w = rng.standard_normal((3, 1, 3)).astype(np.float32)
+    n = rng.integers(-9, 9, (6, 8)).astype(np.int32)
+
+    def f(x, w, n):
+        sorted_rows = lax.sort(lax.cumsum(x * 2.0, axis=1), dimension=1)
+        conv = lax.conv(x[:, None, :], w, (1,), "SAME")
+        return fl.numpy.exp(sorted_rows), conv, lax.dot(n, n.T)
+    program = fl.make_ir(f)(x, w, n)
+    return program, (x, w, n)
+
+
+def test_standalone_kernels_are_stored_and_loaded_with_the_program(cache_dir):
+    program, args = _standalone_program()
+    first = CpuBackend().compile(program)
+    assert {"native", "kernel"} <= {s.kind for s in first.steps}
+    assert not first.loaded_from_disk_cache and len(entries(cache_dir)) == 1
+    again = CpuBackend().compile(program)          # a fresh in-memory cache
+    assert again.loaded_from_disk_cache
+    for got, want in zip(again(*args), first(*args)):
+        np.testing.assert_array_equal(got, want)
+    assert 'define void @"standalone' in again.as_text()     # IR re-emitted on demand
+
+
+def _renamed(metadata):
+    metadata = json.loads(metadata)
+    metadata[0][0][0] = "another_function"
+    return json.dumps(metadata).encode()
+
+
+def _short_rows(metadata):
+    metadata = json.loads(metadata)
+    metadata[-1][0] = metadata[-1][0][:2]
+    return json.dumps(metadata).encode()
+
+
+@pytest.mark.parametrize("damage", [lambda m: b"[[]]", lambda m: b"not json", _renamed,
+                                    _short_rows])
+def test_an_entry_whose_metadata_does_not_fit_is_recompiled(cache_dir, damage):
+    from xla_like.backends import native
+    program, args = _standalone_program()
+    want = CpuBackend().compile(program)(*args)
+    (entry,) = entries(cache_dir)
+    blobs = native._unpack(compile_cache.decode_entry(entry.read_bytes()))
+    damaged = blobs[:-1] + [damage(blobs[-1])]
+    entry.write_bytes(compile_cache.encode_entry(native._pack(damaged)))
+    exe = CpuBackend().compile(program)
+    assert not exe.loaded_from_disk_cache
+    for got, expected in zip(exe(*args), want):
+        np.testing.assert_array_equal(got, expected)
+    assert CpuBackend().compile(program).loaded_from_disk_cache     # rewritten

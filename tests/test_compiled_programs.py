@@ -315,3 +315,114 @@ def test_small_and_wide_integer_kernels(dtype):
     program = fl.make_ir(lambda x: (x * x + x, x // fnp.asarray(3, dtype), fnp.max(x)))(x)
     with np.errstate(all="ignore"):
         assert_matches(CPU_BACKEND.compile(program)(x), evaluate(program, x), approximate=False)
+
+
+# ---- what runs natively, and the documented reference fallbacks -------------------------
+
+# The primitives whose cases a compiled program still runs through their NumPy
+# reference implementation: exactly the set documented in
+# xla_like/backends/executable.py (debug_callback is a host callback by design).
+REFERENCE_FALLBACK = {P.debug_callback_p}
+
+
+def fallen_back(executable):
+    return {eqn.prim for s in executable.steps if s.kind == "reference" for eqn in s.eqns}
+
+
+@pytest.mark.parametrize("prim", PRIMITIVES, ids=lambda p: p.name)
+@settings(max_examples=8)
+@given(data=st.data())
+def test_only_the_documented_primitives_fall_back_to_the_reference(prim, data):
+    args, params = data.draw(CASES[prim])
+    executable = CPU_BACKEND.compile(one_equation_program(prim, args, params))
+    expected = {prim} if prim in REFERENCE_FALLBACK else set()
+    assert fallen_back(executable) == expected, [s.kind for s in executable.steps]
+
+
+def test_dtypes_without_llvm_types_fall_back_and_stay_right():
+    """complex (and float16) values have no LLVM type: NumPy runs those equations."""
+    z = (np.arange(6) + 1j * np.arange(6)[::-1]).astype(np.complex64).reshape(2, 3)
+    program = fl.make_ir(lambda z: (z * z + z, fl.lax.rev(z, (1,))))(z)
+    executable = CPU_BACKEND.compile(program)
+    assert fallen_back(executable) == {P.mul_p, P.add_p, P.rev_p}
+    assert_matches(executable(z), evaluate(program, z), approximate=False)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8])
+def test_integer_dot_general_runs_a_native_kernel(dtype):
+    rng = np.random.default_rng(9)
+    a = rng.integers(0, 50, (2, 5, 7)).astype(dtype)
+    b = rng.integers(0, 50, (2, 7, 3)).astype(dtype)
+    program = fl.make_ir(lambda a, b: fnp.matmul(a, b) + a[:, :, :3])(a, b)
+    executable = CPU_BACKEND.compile(program)
+    assert "native" in [s.kind for s in executable.steps]
+    with np.errstate(over="ignore"):
+        assert_matches(executable(a, b), evaluate(program, a, b), approximate=False)
+
+
+def test_standalone_kernels_take_dead_buffers():
+    """``a`` dies at the first cumsum and ``b`` at the sin: each later step of that
+    shape and dtype writes into a dead buffer; results stay right on every call."""
+    def fun(x):
+        a = fnp.exp(x)
+        b = fl.lax.cumsum(a, axis=0)
+        c = fnp.sin(b)
+        return fl.lax.cumsum(c, axis=0) * 0.5
+    x = np.linspace(-1, 1, 64, dtype=np.float32)
+    program = fl.make_ir(fun)(x)
+    exe = CPU_BACKEND.compile(program)
+    assert [s.kind for s in exe.steps] == ["kernel", "native", "kernel", "native", "kernel"]
+    assert exe.buffers.donations[3]                 # the second cumsum takes a dead buffer
+    for _ in range(2):
+        assert_matches(exe(x), evaluate(program, x), approximate=True)
+
+
+def test_element_moving_reshape_is_a_view():
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    program = fl.make_ir(lambda x: (x + 1.0).reshape(2, 6))(x)
+    exe = CPU_BACKEND.compile(program)
+    assert [s.kind for s in exe.steps] == ["kernel", "view"]
+    assert_matches(exe(x), evaluate(program, x), approximate=False)
+
+
+def test_calls_the_inliner_keeps_run_their_compiled_body():
+    """A ``jit`` call whose operand is weak while its body's input is not stays a call
+    (passes/inline.py); it runs the body's own executable."""
+    from xla_like.ir import Eqn, Program, ShapedArray, Var
+    x = np.float32(1.5)
+    body = fl.make_ir(lambda x: (fl.lax.cumsum(fnp.sin(x)[None] * 2.0, axis=0),))(x)
+    operand = Var(ShapedArray((), np.dtype(np.float32), weak=True))
+    outs = [Var(v.aval) for v in body.outvars]
+    call = Eqn(P.jit_p, (operand,), tuple(outs), {"program": body, "name": "inner"})
+    program = Program((operand,), (), (), (call,), tuple(outs))
+    exe = CPU_BACKEND.compile(program)
+    assert [s.kind for s in exe.steps] == ["call"]
+    assert_matches(exe(x), evaluate(program, x), approximate=True)
+
+
+@pytest.mark.parametrize("with_blas", [False, True])
+def test_standalone_kernels_split_rows_unless_the_executable_calls_blas(with_blas):
+    """Above the (patched) threshold, row kernels split across 3 workers; in an
+    executable that calls BLAS they run on the calling thread.  Same results."""
+    from unittest import mock
+    from xla_like.backends.cpu import CpuBackend
+    from xla_like.backends.llvm import parallel
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((40, 30)).astype(np.float32)
+
+    def fun(x):
+        y = fl.lax.sort(fl.lax.cumsum(x, axis=1), dimension=1)
+        return y @ x.T if with_blas else y
+    program = fl.make_ir(fun)(x)
+    calls = []
+    real_run = parallel.run
+
+    def counting_run(cfunc, pointers, outer, elements, threshold=None):
+        calls.append(outer)
+        return real_run(cfunc, pointers, outer, elements, threshold)
+    with mock.patch.object(parallel, "PARALLEL_THRESHOLD", 0), \
+            mock.patch.object(parallel, "worker_count", lambda: 3), \
+            mock.patch.object(parallel, "run", counting_run):
+        exe = CpuBackend().compile(program)
+        assert_matches(exe(x), evaluate(program, x), approximate=True)
+    assert (40 in calls) != with_blas           # the row kernels' 40 rows went to the pool

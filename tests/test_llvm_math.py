@@ -8,6 +8,8 @@ of float32; float64 results against NumPy's own float64 result.  Every float32 b
 keeps the relative error of normal results <= 5e-7.  The measured maxima are listed
 in rules.py's docstring.
 """
+import re
+
 import mpmath
 import numpy as np
 import pytest
@@ -239,3 +241,135 @@ def test_binary_accuracy_and_special_values(prim, dtype):
     _check_errors(prim.name, dtype, got, ref, bound32 if dtype == F32 else bound64)
     special = ~np.isfinite(want) | (want == 0)
     np.testing.assert_array_equal(got[special], want[special], err_msg=prim.name)
+
+
+# ---- float64 inline functions against an exact reference -------------------------------------
+
+def _long_double(fn):
+    """fn evaluated in x87/quad long double: 11+ bits beyond float64, exact enough to
+    measure float64 errors to ~1/1000 ulp."""
+    def reference(*args):
+        return fn(*[a.astype(np.longdouble) for a in args])
+    return reference
+
+
+def _mpmath(fn, beyond):
+    """fn from mpmath, element by element; ``beyond(x)`` where abs(x) > 40 (erf and
+    erfc are +-1, 0 or 2 there to any precision, and mpmath's erfc overflows)."""
+    def reference(x):
+        out = beyond(x).astype(np.longdouble)
+        body = np.abs(x) <= 40
+        with mpmath.workprec(120):
+            out[body] = [np.longdouble(mpmath.nstr(fn(mpmath.mpf(float(v))), 30))
+                         for v in x[body]]
+        return out
+    return reference
+
+
+# prim: (exact reference, dense grid range, max ulp asserted).  Measured maxima: rules.py.
+# erf and erfc (mpmath references, slow) take every 8th point of the grid.
+EXACT64 = {
+    P.sin_p: (_long_double(np.sin), (-20, 20), 1.0),
+    P.cos_p: (_long_double(np.cos), (-20, 20), 1.0),
+    P.tan_p: (_long_double(np.tan), (-10, 10), 1.0),
+    P.atan_p: (_long_double(np.arctan), (-50, 50), 1.0),
+    P.asin_p: (_long_double(np.arcsin), (-1, 1), 1.0),
+    P.acos_p: (_long_double(np.arccos), (-1, 1), 1.0),
+    P.sinh_p: (_long_double(np.sinh), (-90, 90), 2.0),
+    P.cosh_p: (_long_double(np.cosh), (-90, 90), 2.0),
+    P.asinh_p: (_long_double(np.arcsinh), (-50, 50), 2.0),
+    P.acosh_p: (_long_double(np.arccosh), (1, 50), 2.0),
+    P.atanh_p: (_long_double(np.arctanh), (-1, 1), 2.0),
+    P.cbrt_p: (_long_double(np.cbrt), (-50, 50), 1.0),
+    P.erf_p: (_mpmath(mpmath.erf, np.sign), (-6, 6), 2.0),
+    P.erfc_p: (_mpmath(mpmath.erfc, lambda x: np.where(x > 0, 0.0, np.where(x < 0, 2.0, x))),
+               (-6, 28), 2.0),
+}
+EXACT64_BINARY = {P.pow_p: (_long_double(np.power), 1.5),
+                  P.atan2_p: (_long_double(np.arctan2), 1.5)}
+needs_long_double = pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63,
+                                       reason="long double is not wider than double here")
+
+
+def exact_ulp_error(got, ref):
+    """abs(got - ref) in float64 ulps at the (long double) reference; 0 where both are
+    NaN or got is the reference rounded to an infinity."""
+    info = np.finfo(np.float64)
+    with np.errstate(all="ignore"):
+        exponent = np.floor(np.log2(np.maximum(np.abs(ref), np.longdouble(info.tiny))))
+        err = np.abs(got.astype(np.longdouble) - ref) / np.exp2(exponent - info.nmant)
+        rounded = ref.astype(np.float64)
+    exact = (np.isnan(got) & np.isnan(ref)) | (got == rounded) & (np.isinf(rounded) | (err == 0))
+    return np.where(exact, 0.0, np.where(np.isnan(err), np.inf, err)).astype(np.float64)
+
+
+def _exact64_case(prim, count):
+    reference, (lo, hi), bound = EXACT64[prim]
+    x = _grid(F64, lo, hi, count)
+    if prim in (P.erf_p, P.erfc_p):
+        x = x[::8]
+    got = compile_kernel(one_equation(prim, [x]))(x)[0]
+    with np.errstate(all="ignore"):
+        errors = exact_ulp_error(got, reference(x))
+    worst = float(errors.max())
+    print(f"{prim.name} float64: max {worst:.3f} ulp vs exact at x = {x[errors.argmax()]!r}")
+    assert worst <= bound, (prim.name, worst, x[errors.argmax()])
+
+
+@needs_long_double
+@pytest.mark.parametrize("prim", list(EXACT64), ids=lambda p: p.name)
+def test_float64_accuracy_against_exact(prim):
+    _exact64_case(prim, 16_000)
+
+
+@pytest.mark.slow
+@needs_long_double
+@pytest.mark.parametrize("prim", list(EXACT64), ids=lambda p: p.name)
+def test_float64_accuracy_against_exact_dense(prim):
+    _exact64_case(prim, 1_000_000)
+
+
+@needs_long_double
+@pytest.mark.parametrize("prim", list(EXACT64_BINARY), ids=lambda p: p.name)
+def test_float64_binary_accuracy_against_exact(prim):
+    reference, bound = EXACT64_BINARY[prim]
+    x, y = _pairs(F64, 20_000)
+    rng = np.random.default_rng(2)
+    big = np.exp(rng.uniform(-700, 700, 5000))      # abs(y log x) up to ~700: pow's hard case
+    x, y = np.concatenate([x, big]), np.concatenate([y, rng.uniform(-1, 1, 5000)])
+    got = compile_kernel(one_equation(prim, [x, y]))(x, y)[0]
+    with np.errstate(all="ignore"):
+        worst = float(exact_ulp_error(got, reference(x, y)).max())
+    print(f"{prim.name} float64: max {worst:.3f} ulp vs exact")
+    assert worst <= bound, (prim.name, worst)
+
+
+def test_sin_cos_reduce_huge_arguments_exactly():
+    """The double closest to a multiple of pi/2 (6381956970095103 2^797, |x mod pi/2|
+    ~ 2^-61) and others: Payne-Hanek reduction keeps full relative precision."""
+    x = np.array([6381956970095103 * 2.0 ** 797, 1e22, 2.0 ** 1023, 1.7976931348623157e308,
+                  1e5 * np.pi, np.pi, -1e300])
+    with mpmath.workprec(2200):
+        want = {P.sin_p: [mpmath.sin(mpmath.mpf(float(v))) for v in x],
+                P.cos_p: [mpmath.cos(mpmath.mpf(float(v))) for v in x]}
+        for prim, values in want.items():
+            got = compile_kernel(one_equation(prim, [x]))(x)[0]
+            relative = [float(abs((mpmath.mpf(float(g)) - w) / w)) for g, w in zip(got, values)]
+            assert max(relative) <= 2.0 ** -52, (prim.name, relative)
+
+
+INLINE64 = [P.sin_p, P.cos_p, P.tan_p, P.atan_p, P.asin_p, P.acos_p, P.sinh_p, P.cosh_p,
+            P.asinh_p, P.acosh_p, P.atanh_p, P.cbrt_p, P.erf_p, P.erfc_p, P.pow_p, P.atan2_p]
+
+
+@pytest.mark.parametrize("prim", INLINE64, ids=lambda p: p.name)
+def test_float64_math_is_inline_and_vectorizes(prim):
+    """No library calls in the loop (only LLVM intrinsics), and the loop vectorizes."""
+    from xla_like.backends.llvm.engine import host_features
+    arity = 2 if prim in EXACT64_BINARY else 1
+    kernel = compile_kernel(one_equation(prim, [np.ones(256)] * arity))
+    text = kernel.optimized_ir
+    called = set(re.findall(r"call [^@]*@([\w.]+)\(", text))
+    assert all(name.startswith("llvm.") for name in called), (prim.name, called)
+    if "+avx2" in host_features().split(","):          # gathers need AVX2
+        assert re.search(r"<[48] x double>", text), prim.name

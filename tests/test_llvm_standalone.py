@@ -22,7 +22,8 @@ from primitive_cases import CASES
 
 # Float outputs of these are compared with a tolerance: their sums run in another order
 # than NumPy's (einsum, multi-axis reduce, ufunc.at with duplicates).
-SUMMING = {P.cumsum_p, P.reduce_window_sum_p, P.conv_general_dilated_p, P.scatter_add_p}
+SUMMING = {P.cumsum_p, P.reduce_window_sum_p, P.conv_general_dilated_p, P.scatter_add_p,
+           P.dot_general_p}
 PRIMS = sorted(STANDALONE, key=lambda p: p.name)
 
 
@@ -280,9 +281,28 @@ def test_conv_runs_the_batch_in_chunks_of_bounded_patches(monkeypatch):
               "preferred_element_type": None}
     eqn = one_equation(P.conv_general_dilated_p, [lhs, rhs], params)
     kernel = compile_standalone(eqn)
-    assert kernel.chunk == 1 and 'define void @"im2col"' in kernel.llvm_ir
+    assert kernel.chunk == 1 and f'define void @"{kernel.name}"' in kernel.llvm_ir
     assert_same(P.conv_general_dilated_p, kernel(lhs, rhs),
                 reference(P.conv_general_dilated_p, [lhs, rhs], params), params)
+
+
+@pytest.mark.parametrize("dtype, preferred", [("int32", None), ("int64", None),
+                                              ("uint8", None), ("uint8", "int32"),
+                                              ("int32", "int64")])
+def test_integer_dot_general_batched_and_wrapping(dtype, preferred):
+    """Batch axes, several contracting and free axes in scrambled positions, sizes past
+    a vector width, and products that overflow (they wrap like NumPy's matmul)."""
+    rng = np.random.default_rng(11)
+    info = np.iinfo(dtype)
+    lhs = rng.integers(info.min, info.max, (3, 17, 2, 5), dtype=dtype, endpoint=True)
+    rhs = rng.integers(info.min, info.max, (5, 3, 19, 2), dtype=dtype, endpoint=True)
+    params = {"dimension_numbers": (((3, 2), (0, 3)), ((0,), (1,))),
+              "preferred_element_type": None if preferred is None else np.dtype(preferred)}
+    with mock.patch.object(parallel, "PARALLEL_THRESHOLD", 0):
+        check_case(P.dot_general_p, [lhs, rhs], params)
+    plain = {"dimension_numbers": (((1,), (0,)), ((), ())), "preferred_element_type": None}
+    check_case(P.dot_general_p, [lhs[0, :, 0], rhs[:, 0, :, 0]], plain)   # x @ w
+    assert compile_standalone(one_equation(P.dot_general_p, [lhs, rhs], params)).rows == 3
 
 
 # ---- the API --------------------------------------------------------------------------
@@ -294,7 +314,7 @@ def test_every_non_fusible_primitive_has_a_kernel():
               P.scatter_min_p, P.scatter_max_p, P.dynamic_slice_p, P.dynamic_update_slice_p,
               P.pad_p, P.concatenate_p, P.slice_p, P.rev_p, P.reduce_window_sum_p,
               P.reduce_window_max_p, P.reduce_window_min_p, P.conv_general_dilated_p,
-              P.threefry2x32_p}
+              P.threefry2x32_p, P.dot_general_p}
     assert wanted <= set(STANDALONE), sorted(p.name for p in wanted - set(STANDALONE))
 
 

@@ -1,6 +1,7 @@
 """The disk cache of compiled object code, shared by all processes of a user.
 
-An entry is the object code of one executable's LLVM module, named by
+An entry is the object code of one executable's LLVM modules (fused loop kernels and
+standalone kernels, with what calling the latter needs: backends/native.py), named by
 ``entry_key(program_text)``: the SHA-256 of the optimized program's serialized text
 (``xla_like.serialize``), the host CPU's name and features, the llvmlite version and
 a hash of the compiler's own source (so editing the code generator never serves stale

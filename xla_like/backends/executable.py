@@ -7,16 +7,35 @@ compile time, so a call is one loop over precomputed ``(run, input slots, output
 slots, slots to drop)`` tuples on a flat list of buffers: no dicts, no per-call
 planning.
 
-Runners defined here, on NumPy:
+The kinds of steps (``StepInfo.kind``), in the order the backend tries them for an
+equation that does not fuse:
 
-* ``blas_runner``: ``dot_general`` on float32/float64 as one ``np.matmul`` (BLAS
-  ``gemm``, batched over the batch dimensions) on operands transposed to
-  ``(batch, free, contract)`` and ``(batch, contract, free)``; the layout is computed
-  once, at compile time.
-* ``reference_runner``: the primitive's reference implementation.  TEMPORARY
-  fallback for every primitive that has no native lowering yet (gather/scatter, sort,
-  cumulative ops, windows, convolution, random bits, ...): issue #5 asks for all of
-  them to lower natively; this keeps ``jit`` correct for every program meanwhile.
+* ``kernel``: a fused region's LLVM loop kernel (backends/native.py);
+* ``blas``: ``dot_general`` on float32/float64 as one ``np.matmul`` (BLAS ``gemm``,
+  batched over the batch dimensions) on operands transposed to ``(batch, free,
+  contract)`` and ``(batch, contract, free)``; the layout is computed once, at compile
+  time (``blas_runner``);
+* ``native``: the equation's standalone LLVM kernel (backends/llvm/standalone):
+  gather/scatter, sort, cumulative ops, windows, convolution, copies (slice, pad,
+  concatenate, rev, dynamic slices), random bits, ``dot_general`` on integers;
+* ``view``: a ``reshape`` that moves elements in the logical order only, i.e. a
+  NumPy view of the C-contiguous buffer: no code, no copy (``view_runner``);
+* ``call``: a ``jit``/``remat``/custom-derivative call the inlining pass kept (its
+  operands differ from its body's inputs in weak-typedness), running the body's own
+  executable, compiled on first use (``call_runner``);
+* ``reference``: the primitive's NumPy reference implementation (``reference_runner``).
+
+The reference fallback is left with exactly these, by design (tests/
+test_compiled_programs.py asserts the set over every primitive's cases):
+
+* ``debug_callback``: a host callback (``debug.print``), effectful by design;
+* any equation with a value of a dtype that has no LLVM type (complex64/128, float16):
+  the kernel compilers refuse them by name; NumPy runs them;
+* ``psum``/``pmax``/``pmin``/``all_gather``/``axis_index`` and ``custom_lin``: they
+  have no meaning outside the transform that binds them (their impl raises a clear
+  error), so a compiled program never runs them.
+
+Control-flow primitives (cond, while, scan) do not exist yet.
 """
 import math
 from typing import NamedTuple
@@ -25,6 +44,7 @@ import numpy as np
 
 from xla_like import primitives as P
 from xla_like.ir import Literal, Var
+from xla_like.passes.inline import INLINE_PARAMS
 
 
 class RunStep(NamedTuple):
@@ -38,7 +58,7 @@ class RunStep(NamedTuple):
 
 class StepInfo(NamedTuple):
     """What a step is, for ``as_text``, ``cost_analysis`` and tests."""
-    kind: str            # "kernel", "blas" or "reference"
+    kind: str            # "kernel", "blas", "native", "view", "call" or "reference"
     eqns: tuple
     inputs: tuple        # Vars
     outputs: tuple       # Vars
@@ -57,15 +77,50 @@ def as_buffer(value, aval, contiguous):
 
 
 def reference_runner(eqn, contiguous):
-    """Run ``eqn`` with its primitive's reference implementation (the temporary
-    fallback, see the module docstring); ``contiguous[i]``: output ``i`` is read by
-    native code and must be C-contiguous."""
+    """Run ``eqn`` with its primitive's reference implementation (the fallback for
+    the documented few, see the module docstring); ``contiguous[i]``: output ``i`` is
+    read by native code and must be C-contiguous."""
     impl, params, avals = eqn.prim.impl, eqn.params, [v.aval for v in eqn.outputs]
     multiple = eqn.prim.multiple_results
 
     def run(*arrays):
         out = impl(*arrays, **params)
         out = out if multiple else (out,)
+        return tuple(as_buffer(o, a, c) for o, a, c in zip(out, avals, contiguous))
+    return run
+
+
+def view_eligible(eqn):
+    """A ``reshape``: a view of the C-contiguous buffers every native step makes."""
+    return eqn.prim is P.reshape_p
+
+
+def view_runner(eqn, contiguous):
+    """``reshape`` as ``ndarray.reshape``: a view of a C-contiguous operand (a
+    C-contiguous copy of any other), never a copy of native code's outputs."""
+    shape = eqn.outputs[0].aval.shape
+
+    def run(x):
+        return (x.reshape(shape),)
+    return run
+
+
+def call_eligible(eqn):
+    """A call-like equation the inlining pass kept (see passes/inline.py)."""
+    return eqn.prim in INLINE_PARAMS
+
+
+def call_runner(eqn, contiguous, compile_program):
+    """Run a call's body program through ``compile_program(body)`` (the backend's
+    ``compile``), compiled on first use, so nested calls compile one level at a time."""
+    body = eqn.params[INLINE_PARAMS[eqn.prim]]
+    avals = [v.aval for v in eqn.outputs]
+    compiled = []
+
+    def run(*arrays):
+        if not compiled:
+            compiled.append(compile_program(body))
+        out = compiled[0](*arrays)
         return tuple(as_buffer(o, a, c) for o, a, c in zip(out, avals, contiguous))
     return run
 

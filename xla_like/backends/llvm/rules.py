@@ -11,15 +11,17 @@ Where the code comes from:
   sign, abs, floor/ceil/round/sqrt (single instructions); exp, exp2, log, log1p,
   expm1, tanh, logistic (mathlib.py, float32 and float64); float32 sin, cos, erf
   (widemath.py) and pow, tan, atan, asin, acos, atan2, sinh, cosh, asinh, acosh,
-  atanh, rsqrt (widemath32.py), all computed in float64 and rounded once.  These
-  vectorize.
-* libm, called per element (the loop then does not vectorize): every float64 function
-  not listed above (sin, cos, erf, pow, tan, atan2, ...), and cbrt, erfc, lgamma for
-  both widths (float32 through the double function, rounded once); ``frem`` (fmod)
-  for float rem; nextafter.  Special values are libm's, i.e. C99's, which NumPy
-  follows; lgamma(-inf) is -inf, as the reference (SciPy's gammaln) has it.
-* specialmath.py: digamma (inline, both widths) and erf_inv (inline float32; float64
-  Newton steps call libm's erf and erfc).
+  atanh, rsqrt (widemath32.py), all computed in float64 and rounded once; float64 sin,
+  cos, tan, atan, atan2, asin, acos, sinh, cosh, asinh, acosh, atanh, cbrt
+  (mathlib64.py), pow (pow64.py), erf, erfc (erf64.py), and float32 cbrt and erfc
+  through those, rounded once.  All branch-free: these loops vectorize (sin, cos,
+  tan, pow, erf and erfc gather table rows, which needs AVX2 or AVX-512).
+* libm, called per element (the loop then does not vectorize): lgamma for both widths
+  (float32 through the double function, rounded once); ``frem`` (fmod) for float rem;
+  nextafter.  Special values are libm's, i.e. C99's, which NumPy follows;
+  lgamma(-inf) is -inf, as the reference (SciPy's gammaln) has it.
+* specialmath.py: digamma (inline, both widths) and erf_inv (inline, both widths; the
+  float64 Newton steps use erf64's erf and erfc).
 * not supported: threefry2x32 (two results; the standalone kernels lower it).
 
 Measured maximum error (``pytest tests/test_llvm_math.py -m slow -s``: 1M points per
@@ -27,27 +29,31 @@ function -- a dense grid over the range below, random bit patterns over all floa
 +-[tiny, 1e-3] and special values -- plus every 97th float32 bit pattern for the
 first ten).  float32 against the exact value (float64 NumPy/SciPy; mpmath for erfc
 and digamma), in float32 ulps; every float32 maximum keeps the relative error of
-normal results <= 5e-7.  float64 against NumPy/SciPy float64 (two libraries' errors combined; NumPy
-uses AVX-512 SVML code with up to 4 ulp of its own for some functions).
+normal results <= 5e-7.  float64 "exact": against long double NumPy (11 more bits) or
+mpmath (erf, erfc: every 8th point), in float64 ulps (test_float64_accuracy_against_
+exact*); float64 "NumPy": against NumPy/SciPy float64 (two libraries' errors combined;
+NumPy uses AVX-512 SVML code with up to 4 ulp of its own for some functions).
 
-    function  grid        f32 ulp  f64 ulp     function  grid        f32 ulp  f64 ulp
-    exp       -110..90    0.97     1           sqrt      0..100      0.50     0
-    exp2      -155..130   0.99     1           rsqrt     0..100      0.50     0
-    expm1     -20..90     1.41     2           tan       -10..10     0.50     1
-    log       0..100      0.79     1           asin      -1..1       0.50     1
-    log1p     -1..10      0.80     1           acos      -1..1       0.50     1
-    tanh      -12..12     2.21     3           atan      -50..50     0.50     1
-    logistic  -110..110   2.19     2           sinh      -90..90     0.50     2
-    sin       -20..20     0.50     0           cosh      -90..90     0.50     1
-    cos       -20..20     0.50     0           asinh     -50..50     0.50     2
-    erf       -5..5       0.50     3           acosh     1..50       0.50     2
-    erfc      -5..12      0.50     4           atanh     -1..1       0.50     2
-    cbrt      -50..50     0.50     3           lgamma    -20..30     0.50     1e-13 abs
-    erf_inv   -1..1       0.50     3           digamma   -10..30     0.50     1e-13 abs
-    pow, atan2 (20k random pairs + special pairs): 0.50 float32, 1 float64
+    function  grid        f32 ulp  f64 ulp           function  grid       f32 ulp  f64 ulp
+    exp       -110..90    0.97     1 NumPy           sqrt      0..100     0.50     0
+    exp2      -155..130   0.99     1 NumPy           rsqrt     0..100     0.50     0
+    expm1     -20..90     1.41     2 NumPy           tan       -10..10    0.50     0.87 exact
+    log       0..100      0.79     1 NumPy           asin      -1..1      0.50     0.85 exact
+    log1p     -1..10      0.80     1 NumPy           acos      -1..1      0.50     0.84 exact
+    tanh      -12..12     2.21     3 NumPy           atan      -50..50    0.50     0.80 exact
+    logistic  -110..110   2.19     2 NumPy           sinh      -90..90    0.50     1.47 exact
+    sin       -20..20     0.50     0.72 exact        cosh      -90..90    0.50     1.38 exact
+    cos       -20..20     0.50     0.72 exact        asinh     -50..50    0.50     1.54 exact
+    erf       -6..6       0.50     1.56 exact        acosh     1..50      0.50     1.78 exact
+    erfc      -6..28      0.50     1.69 exact        atanh     -1..1      0.50     1.50 exact
+    cbrt      -50..50     0.50     0.50 exact        lgamma    -20..30    0.50     1e-13 abs
+    erf_inv   -1..1       0.50     1.95 exact        digamma   -10..30    0.50     1e-13 abs
+    pow, atan2 (20k random pairs + special pairs, + 5000 pow pairs with abs(y log x) up
+    to 700): 0.50 float32; float64 1.10 (pow), 1.40 (atan2) exact
 ("1e-13 abs": abs(error) <= 1e-13 max(1, abs(value)); ulps mean nothing next to the
 zeros of lgamma and digamma.  digamma float64 is within 1 ulp of mpmath next to its
-poles, where SciPy's psi is off by thousands of ulps.)
+poles, where SciPy's psi is off by thousands of ulps.  sin, cos and tan keep these
+bounds for huge arguments too: test_sin_cos_reduce_huge_arguments_exactly.)
 """
 from typing import NamedTuple
 
@@ -55,7 +61,8 @@ import numpy as np
 from llvmlite import ir
 
 from xla_like import primitives as P
-from xla_like.backends.llvm import mathlib, specialmath, widemath, widemath32
+from xla_like.backends.llvm import (erf64, mathlib, mathlib64, pow64, specialmath, widemath,
+                                    widemath32)
 from xla_like.backends.llvm.lltypes import (call_external, call_intrinsic, float_format,
                                             register_type)
 
@@ -131,6 +138,21 @@ def _emitted(fn):
     return impl
 
 
+def _inline64(fn):
+    """A mathlib64 function ``fn(emitter, *xs)`` as a float64 impl."""
+    def impl(b, *args):
+        return fn(mathlib.Emitter(b, float_format(np.float64)), *args)
+    return impl
+
+
+def _widened(f64_impl):
+    """A float32 impl that runs ``f64_impl`` on the widened arguments, rounding once."""
+    def impl(b, *args):
+        wide = [b.fpext(a, ir.DoubleType()) for a in args]
+        return b.fptrunc(f64_impl(b, *wide), args[0].type)
+    return impl
+
+
 def _per_width(f32_impl, f64_impl):
     def impl(b, *args):
         return (f32_impl if args[0].type == ir.FloatType() else f64_impl)(b, *args)
@@ -201,8 +223,8 @@ by_kind(P.rem_p, f=lambda b, x, y: b.frem(x, y), i=_int_div_or_rem(True, False),
         u=_int_div_or_rem(False, False))
 by_kind(P.max_p, **_MAX)
 by_kind(P.min_p, **_MIN)
-by_kind(P.pow_p, f=_per_width(widemath32.pow_f32, _intrinsic("pow")))
-by_kind(P.atan2_p, f=_per_width(widemath32.atan2_f32, _libm("atan2")))
+by_kind(P.pow_p, f=_per_width(widemath32.pow_f32, _inline64(pow64.pow)))
+by_kind(P.atan2_p, f=_per_width(widemath32.atan2_f32, _inline64(mathlib64.atan2)))
 by_kind(P.nextafter_p, f=_libm_exact("nextafter"))
 
 _BITWISE = ("i", "u", "b")
@@ -314,20 +336,25 @@ _INLINE_MATH = {P.exp_p: mathlib.exp, P.exp2_p: mathlib.exp2, P.log_p: mathlib.l
 for _prim, _fn in _INLINE_MATH.items():
     by_kind(_prim, f=_emitted(_fn))
 
-by_kind(P.sin_p, f=_per_width(widemath.sin_f32, _intrinsic("sin")))
-by_kind(P.cos_p, f=_per_width(widemath.cos_f32, _intrinsic("cos")))
-by_kind(P.erf_p, f=_per_width(widemath.erf_f32, _libm("erf")))
+by_kind(P.sin_p, f=_per_width(widemath.sin_f32, _inline64(mathlib64.sin)))
+by_kind(P.cos_p, f=_per_width(widemath.cos_f32, _inline64(mathlib64.cos)))
+by_kind(P.erf_p, f=_per_width(widemath.erf_f32, _inline64(erf64.erf)))
 
-# prim: (inline float32 rule or None, libm name used for float64 [and float32 if None])
-_WIDE_OR_LIBM = {
-    P.tan_p: (widemath32.tan_f32, "tan"), P.asin_p: (widemath32.asin_f32, "asin"),
-    P.acos_p: (widemath32.acos_f32, "acos"), P.atan_p: (widemath32.atan_f32, "atan"),
-    P.sinh_p: (widemath32.sinh_f32, "sinh"), P.cosh_p: (widemath32.cosh_f32, "cosh"),
-    P.asinh_p: (widemath32.asinh_f32, "asinh"), P.acosh_p: (widemath32.acosh_f32, "acosh"),
-    P.atanh_p: (widemath32.atanh_f32, "atanh"), P.cbrt_p: (None, "cbrt"),
-    P.erfc_p: (None, "erfc")}
-for _prim, (_f32, _name) in _WIDE_OR_LIBM.items():
-    by_kind(_prim, f=_per_width(_f32 or _libm(_name), _libm(_name)))
+# prim: (inline float32 rule, or None to run the float64 code and round once;
+#        the float64 function ``fn(emitter, x)``)
+_INLINE_BY_WIDTH = {
+    P.tan_p: (widemath32.tan_f32, mathlib64.tan),
+    P.asin_p: (widemath32.asin_f32, mathlib64.asin),
+    P.acos_p: (widemath32.acos_f32, mathlib64.acos),
+    P.atan_p: (widemath32.atan_f32, mathlib64.atan),
+    P.sinh_p: (widemath32.sinh_f32, mathlib64.sinh),
+    P.cosh_p: (widemath32.cosh_f32, mathlib64.cosh),
+    P.asinh_p: (widemath32.asinh_f32, mathlib64.asinh),
+    P.acosh_p: (widemath32.acosh_f32, mathlib64.acosh),
+    P.atanh_p: (widemath32.atanh_f32, mathlib64.atanh), P.cbrt_p: (None, mathlib64.cbrt),
+    P.erfc_p: (None, erf64.erfc)}
+for _prim, (_f32, _f64) in _INLINE_BY_WIDTH.items():
+    by_kind(_prim, f=_per_width(_f32 or _widened(_inline64(_f64)), _inline64(_f64)))
 
 
 def _lgamma(b, x):
@@ -338,7 +365,13 @@ def _lgamma(b, x):
 
 by_kind(P.lgamma_p, f=_lgamma)
 by_kind(P.digamma_p, f=_per_width(specialmath.digamma_f32, specialmath.digamma_f64))
-by_kind(P.erf_inv_p, f=_per_width(specialmath.erf_inv_f32, specialmath.erf_inv_f64))
+def _erf_inv64(b, x):
+    """specialmath's erf_inv with 4 Newton steps on erf64's inline erf and erfc."""
+    em = mathlib.Emitter(b, float_format(np.float64))
+    return specialmath.erf_inv_wide(em, x, 4, erf64.erf_erfc)
+
+
+by_kind(P.erf_inv_p, f=_per_width(specialmath.erf_inv_f32, _erf_inv64))
 
 
 def _integer_pow(site, x):

@@ -16,8 +16,8 @@ half an ulp) while staying branch-free and vectorizable:
 Measured on every 7th float32 bit pattern against float64 NumPy/SciPy: 0.500 ulp
 maximum for all three (i.e. correctly rounded up to ties of the double result).
 
-float64 sin/cos/erf are not here: the backend calls ``llvm.sin``/``llvm.cos`` and
-libm's ``erf`` for them (see rules.py).
+float64 sin/cos are in mathlib64.py (Payne-Hanek with a table; float32 needs no table
+since x*C_i is exact here) and float64 erf in erf64.py.
 """
 import math
 

@@ -12,6 +12,7 @@ avals).  The families, one table each, merged into ``STANDALONE``:
     sorting.py      sort (stable, multi-operand, NaNs last): merge sort of key bits
     windows.py      reduce_window_sum/max/min (direct loops)
     convolution.py  conv_general_dilated, integer results (direct loops)
+    dot.py          dot_general for the dtypes BLAS lacks (integers; direct loops)
     im2col.py       conv_general_dilated, float results (native im2col + BLAS matmul)
     random_bits.py  threefry2x32
 
@@ -20,7 +21,14 @@ propagation and ordering, index clamping); only the order of float summations ma
 differ (cumsum is sequential like NumPy; windows and convolution sum in loop order).
 A compiled kernel is called as ``kernel(*arrays) -> [outputs]`` (inputs converted and
 made C-contiguous as needed, outputs fresh) or ``kernel.call_into(inputs, outputs)`` on
-ready C-contiguous buffers; it runs on the calling thread.
+ready C-contiguous buffers; row kernels split their rows across cores above
+``parallel.PARALLEL_THRESHOLD`` (unless ``kernel.threaded`` is False).
+
+Two ways to compile: ``compile_standalone``/``compile_standalone_many`` (their own
+native modules, cached in memory), or ``linkable(eqn, name)``: the functions to emit
+into a caller's own modules and how to assemble the kernel from their compiled
+forms; the CPU executable links its standalone kernels that way, so they land in its
+disk-cache entry (backends/native.py).
 
 >>> eqn = make_ir(lambda x: lax.cumsum(x, axis=0))(np.ones(3)).eqns[0]
 >>> compile_standalone(eqn)(np.ones(3))
@@ -31,6 +39,7 @@ import threading
 from xla_like.backends.llvm.lltypes import check_dtype
 from xla_like.backends.llvm.standalone.convolution import CONVOLUTION
 from xla_like.backends.llvm.standalone.copies import MOVEMENT
+from xla_like.backends.llvm.standalone.dot import DOT
 from xla_like.backends.llvm.standalone.im2col import IM2COL
 from xla_like.backends.llvm.standalone.indexing import INDEXING
 from xla_like.backends.llvm.standalone.random_bits import RANDOM_BITS
@@ -39,15 +48,16 @@ from xla_like.backends.llvm.standalone.scans import SCANS
 from xla_like.backends.llvm.standalone.sorting import SORTING
 from xla_like.backends.llvm.standalone.windows import WINDOWS
 
-__all__ = ["STANDALONE", "StandaloneKernel", "compile_standalone", "compile_standalone_many",
-           "emit_standalone", "has_standalone"]
+__all__ = ["STANDALONE", "PlainKernel", "StandaloneKernel", "calls_blas", "compile_standalone",
+           "compile_standalone_many", "emit_standalone", "has_standalone", "link_all",
+           "linkable"]
 
 # primitive -> builder(k: KernelBuilder, in_avals, out_avals, **params)
 STANDALONE = {**MOVEMENT, **INDEXING, **SCANS, **SORTING, **WINDOWS, **CONVOLUTION,
-              **RANDOM_BITS}
-# primitive -> factory(in_avals, out_avals, params) -> a composite kernel (several native
-# calls and library calls), or None to use the builder: float convolution is
-# im2col + BLAS
+              **RANDOM_BITS, **DOT}
+# primitive -> factory(in_avals, out_avals, params, name) -> a composite kernel (several
+# native calls and library calls; the ``linkable`` protocol), or None to use the builder:
+# float convolution is im2col + BLAS
 FACTORIES = {**IM2COL}
 
 _cache = {}
@@ -69,6 +79,12 @@ def has_standalone(eqn):
     except NotImplementedError:
         return False
     return True
+
+
+def calls_blas(eqn):
+    """Whether ``eqn``'s kernel is a composite that calls BLAS (float convolution is
+    im2col + ``np.matmul``); False for plain kernels and equations without one."""
+    return has_standalone(eqn) and not isinstance(linkable(eqn, "probe"), PlainKernel)
 
 
 def _key(eqn):
@@ -105,22 +121,21 @@ def compile_standalone_many(eqns):
                 kernels[i] = _cache[key]
             else:
                 pending.setdefault(key, []).append(i)
-        emitted, keys = [], []
-        for key, positions in pending.items():
-            eqn = eqns[positions[0]]
-            kernel = _composite(eqn)
-            if kernel is None:
-                name = f"{eqn.prim.name}_{len(_cache) + len(emitted)}"
-                emitted.append(emit_standalone(eqn, name))
-                keys.append(key)
-            else:
-                _cache[key] = kernel
-        for key, kernel in zip(keys, link(emitted)):
+        parts = {key: linkable(eqns[positions[0]], f"standalone_{len(_cache) + n}")
+                 for n, (key, positions) in enumerate(pending.items())}
+        for key, kernel in zip(parts, link_all(list(parts.values()))):
             _cache[key] = kernel
         for key, positions in pending.items():
             for i in positions:
                 kernels[i] = _cache[key]
     return kernels
+
+
+def link_all(parts):
+    """Compile ``linkable`` parts together (``runtime.link``) and assemble them."""
+    emitted = [item for part in parts for item in part.emit()]
+    compiled = iter(link(emitted))
+    return [part.assemble([next(compiled) for _ in part.signatures()]) for part in parts]
 
 
 def _check(eqn):
@@ -131,10 +146,39 @@ def _check(eqn):
         check_dtype(aval.dtype, f"'{eqn.prim.name}'")
 
 
-def _composite(eqn):
-    """A factory's composite kernel for ``eqn``, or None (the builder's kernel)."""
+class PlainKernel:
+    """The ``linkable`` part of an equation whose kernel is one plain function."""
+
+    def __init__(self, eqn, name):
+        self.eqn, self.name = eqn, name
+
+    def signatures(self):
+        return [(self.name, _avals(self.eqn.inputs), _avals(self.eqn.outputs))]
+
+    def emit(self):
+        return [emit_standalone(self.eqn, self.name)]
+
+    def assemble(self, kernels):
+        (kernel,) = kernels
+        return kernel
+
+
+def linkable(eqn, name):
+    """``eqn``'s kernel before compilation, for a caller that links it into its own
+    module: ``signatures()`` lists its native functions as ``(name, in_avals,
+    out_avals)`` (names derived from ``name``, cheap: nothing is emitted), ``emit()``
+    their ``runtime.Emitted`` IR, and ``assemble(compiled)`` turns the compiled
+    functions (``StandaloneKernel`` s, in that order) into the equation's kernel
+    (``call_into``, ``__call__``).  Float convolution is im2col + BLAS here.
+
+    >>> part = linkable(eqn, "sort_0")
+    >>> kernel = part.assemble(link(part.emit()))
+    """
+    _check(eqn)
     factory = FACTORIES.get(eqn.prim)
-    return factory(_avals(eqn.inputs), _avals(eqn.outputs), eqn.params) if factory else None
+    composite = factory(_avals(eqn.inputs), _avals(eqn.outputs), eqn.params, name) \
+        if factory else None
+    return PlainKernel(eqn, name) if composite is None else composite
 
 
 def emit_standalone(eqn, name):

@@ -20,7 +20,7 @@ from xla_like import dtypes
 from xla_like import primitives as P
 from xla_like.backends.llvm.standalone.convolution import Geometry
 from xla_like.backends.llvm.standalone.emit import constant, i64, strides_of
-from xla_like.backends.llvm.standalone.runtime import as_inputs, compile_builder
+from xla_like.backends.llvm.standalone.runtime import as_inputs, emit
 from xla_like.backends.llvm.standalone.windows import source_offset
 from xla_like.ir import ShapedArray
 
@@ -59,11 +59,14 @@ def _im2col_build(k, in_avals, out_avals, geometry, groups_b, groups_f, batch):
 class Im2colConv:
     """A float convolution: ``conv(lhs, rhs) -> [out]`` (see the module docstring).
 
-    ``call_into(inputs, outputs)`` runs on ready C-contiguous buffers; ``llvm_ir`` is
-    the im2col kernel's IR.
+    Built in two stages, so an executable can link the im2col function into its own
+    module: ``Im2colConv(...)`` decides the geometry; ``signatures()`` and ``emit()``
+    give the native function to compile; ``assemble([compiled im2col])`` makes it
+    callable.  ``call_into(inputs, outputs)`` runs on ready C-contiguous buffers;
+    ``llvm_ir`` is the im2col kernel's IR.
     """
 
-    def __init__(self, in_avals, out_avals, params):
+    def __init__(self, in_avals, out_avals, params, name="im2col"):
         lhs, rhs = in_avals
         out = out_avals[0]
         self.in_avals, self.out_avals = tuple(in_avals), tuple(out_avals)
@@ -81,9 +84,25 @@ class Im2colConv:
         patch_shape = ((self.chunk, groups_b, groups_f, features_in) + g.rhs_shape[2:]
                        + g.out_shape[2:])
         self.patches = ShapedArray(patch_shape, self.dtype)
-        self._im2col = compile_builder(
-            "im2col", _im2col_build, (lhs, ShapedArray((), dtypes.int64)), (self.patches,),
-            {"geometry": g, "groups_b": groups_b, "groups_f": groups_f, "batch": batch})
+        self.name = name
+        self._signature = (name, (lhs, ShapedArray((), dtypes.int64)), (self.patches,))
+        self._params = {"geometry": g, "groups_b": groups_b, "groups_f": groups_f,
+                        "batch": batch}
+        self._im2col = None
+
+    def signatures(self):
+        """``[(name, in_avals, out_avals)]`` of the native functions to link."""
+        return [self._signature]
+
+    def emit(self):
+        """The im2col function (``runtime.Emitted``), not yet compiled."""
+        name, in_avals, out_avals = self._signature
+        return [emit(name, _im2col_build, in_avals, out_avals, self._params)]
+
+    def assemble(self, kernels):
+        """Take the compiled im2col kernel; returns self, ready to call."""
+        (self._im2col,) = kernels
+        return self
 
     @property
     def llvm_ir(self):
@@ -106,9 +125,11 @@ class Im2colConv:
         return outputs
 
 
-def _conv_factory(in_avals, out_avals, params):
+def _conv_factory(in_avals, out_avals, params, name):
     """im2col + BLAS for float results (BLAS's types); None: the direct loops."""
-    return Im2colConv(in_avals, out_avals, params) if out_avals[0].dtype.kind == "f" else None
+    if out_avals[0].dtype.kind != "f":
+        return None
+    return Im2colConv(in_avals, out_avals, params, name)
 
 
 IM2COL[P.conv_general_dilated_p] = _conv_factory

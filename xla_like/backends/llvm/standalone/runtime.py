@@ -25,12 +25,15 @@ from xla_like.backends.llvm.standalone.emit import KernelBuilder
 OPT_LEVEL = 2
 
 
-def _optimize(module, vectorize=True, unroll=False):
+def optimize(module, vectorize=True, unroll=False, machine=None):
+    """Run the standalone kernels' pipeline (see the module docstring) on a parsed
+    module; ``machine``: a target machine the calling thread owns (default: the
+    shared one, for the calling thread only)."""
     options = llvm.create_pipeline_tuning_options(speed_level=OPT_LEVEL)
     options.loop_vectorization = vectorize
     options.slp_vectorization = vectorize
     options.loop_unrolling = unroll
-    builder = llvm.create_pass_builder(target_machine(), options)
+    builder = llvm.create_pass_builder(machine or target_machine(), options)
     builder.getModulePassManager().run(module, builder)
 
 
@@ -60,7 +63,9 @@ def as_inputs(args, avals):
 
 
 class Emitted(NamedTuple):
-    """One kernel's LLVM function (in its own module's text), before compilation."""
+    """One kernel's LLVM function (in its own module's text), before compilation.
+    A caller that loads the function's object code from a cache rebuilds it with
+    ``llvm_ir=None``: the other fields are what calling it needs."""
     name: str
     llvm_ir: str
     in_avals: tuple
@@ -94,7 +99,7 @@ def link(emitted):
         for item in items[1:]:
             module.link_in(llvm.parse_assembly(item.llvm_ir))
         module.verify()
-        _optimize(module, *options)
+        optimize(module, *options)
         engine = llvm.create_mcjit_compiler(module, new_target_machine())
         engine.finalize_object()
         for item in items:
@@ -110,7 +115,11 @@ class StandaloneKernel:
     ``call_into(inputs, outputs)`` runs on ready buffers without checks.
     """
 
+    # False: never split the rows across cores (an executable that also calls BLAS)
+    threaded = True
+
     def __init__(self, engine, emitted):
+        self.name = emitted.name
         self.in_avals, self.out_avals = emitted.in_avals, emitted.out_avals
         self.scratch_bytes = emitted.scratch_bytes
         self.rows, self.work = emitted.rows, emitted.work
@@ -130,7 +139,10 @@ class StandaloneKernel:
         def run_rows(start, stop):          # each part of a split gets its own scratch
             scratch = np.empty(max(self.scratch_bytes, 8), np.uint8)
             self._cfunc(*pointers, scratch.ctypes.data, start, stop)
-        parallel.run(run_rows, [], self.rows, self.work)
+        if self.threaded:
+            parallel.run(run_rows, [], self.rows, self.work)
+        else:
+            run_rows(0, self.rows)
 
     def __call__(self, *args):
         outputs = [np.empty(a.shape, a.dtype) for a in self.out_avals]
