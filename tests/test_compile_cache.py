@@ -207,3 +207,21 @@ def test_an_entry_whose_metadata_does_not_fit_is_recompiled(cache_dir, damage):
     for got, expected in zip(exe(*args), want):
         np.testing.assert_array_equal(got, expected)
     assert CpuBackend().compile(program).loaded_from_disk_cache     # rewritten
+
+
+def test_an_entry_compiled_under_another_parallel_threshold_still_runs(cache_dir):
+    """Row kernels compiled to split across cores have no object wrapper; loaded where
+    they would not split, they are called the splitting way instead."""
+    from unittest import mock
+
+    import functorch_lite as fl
+    from functorch_lite import lax
+    from xla_like.backends.llvm import parallel
+    x = np.random.default_rng(5).standard_normal((8, 9)).astype(np.float32)
+    program = fl.make_ir(lambda x: lax.sort(lax.cumsum(x, axis=1), dimension=1) * 2.0)(x)
+    with mock.patch.object(parallel, "PARALLEL_THRESHOLD", 0), \
+            mock.patch.object(parallel, "worker_count", lambda: 3):
+        want = CpuBackend().compile(program)(x)
+    exe = CpuBackend().compile(program)
+    assert exe.loaded_from_disk_cache
+    np.testing.assert_array_equal(exe(x)[0], want[0])

@@ -426,3 +426,18 @@ def test_standalone_kernels_split_rows_unless_the_executable_calls_blas(with_bla
         exe = CpuBackend().compile(program)
         assert_matches(exe(x), evaluate(program, x), approximate=True)
     assert (40 in calls) != with_blas           # the row kernels' 40 rows went to the pool
+
+
+@pytest.mark.parametrize("index, kind", [((slice(2, 5),), "view"),
+                                         ((slice(3, 4), slice(1, 3)), "view"),
+                                         ((slice(None), slice(1, 3)), "native"),
+                                         ((slice(0, 6, 2),), "native"),
+                                         ((slice(4, 4),), "view")])
+def test_contiguous_slices_are_views_and_others_copy(index, kind):
+    x = np.arange(40, dtype=np.float32).reshape(10, 4)
+    program = fl.make_ir(lambda x: fnp.exp(x)[index] * 2.0)(x)
+    exe = CPU_BACKEND.compile(program)
+    assert [s.kind for s in exe.steps] == ["kernel", kind, "kernel"]
+    assert_matches(exe(x), evaluate(program, x), approximate=True)
+    zero_d = fl.make_ir(lambda s: fl.lax.slice(s, (), ()) + 1.0)(np.float32(2))
+    assert_matches(CPU_BACKEND.compile(zero_d)(np.float32(2)), [np.float32(3)], False)

@@ -191,7 +191,8 @@ def test_unary_special_values_match_numpy(prim, dtype):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("prim", [P.exp_p, P.exp2_p, P.expm1_p, P.log_p, P.log1p_p, P.tanh_p,
-                                  P.logistic_p, P.sin_p, P.cos_p, P.erf_p], ids=lambda p: p.name)
+                                  P.logistic_p, P.sin_p, P.cos_p, P.erf_p, P.cbrt_p, P.lgamma_p],
+                         ids=lambda p: p.name)
 def test_float32_accuracy_over_a_strided_sweep_of_all_floats(prim):
     """Every 97th float32 bit pattern (~44M values, all signs and exponents)."""
     reference, _, bound, _ = UNARY[prim]
@@ -359,7 +360,8 @@ def test_sin_cos_reduce_huge_arguments_exactly():
 
 
 INLINE64 = [P.sin_p, P.cos_p, P.tan_p, P.atan_p, P.asin_p, P.acos_p, P.sinh_p, P.cosh_p,
-            P.asinh_p, P.acosh_p, P.atanh_p, P.cbrt_p, P.erf_p, P.erfc_p, P.pow_p, P.atan2_p]
+            P.asinh_p, P.acosh_p, P.atanh_p, P.cbrt_p, P.erf_p, P.erfc_p, P.pow_p, P.atan2_p,
+            P.lgamma_p, P.erf_inv_p, P.digamma_p]
 
 
 @pytest.mark.parametrize("prim", INLINE64, ids=lambda p: p.name)
@@ -373,3 +375,14 @@ def test_float64_math_is_inline_and_vectorizes(prim):
     assert all(name.startswith("llvm.") for name in called), (prim.name, called)
     if "+avx2" in host_features().split(","):          # gathers need AVX2
         assert re.search(r"<[48] x double>", text), prim.name
+
+
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+def test_pow_by_one_two_minus_one_is_exact(dtype):
+    x = _grid(dtype, -5, 5, 4000)
+    with np.errstate(all="ignore"):
+        cases = [(1.0, x), (2.0, x * x), (-1.0, 1 / x)]
+    for y, want in cases:
+        ys = np.full_like(x, y)
+        got = compile_kernel(one_equation(P.pow_p, [x, ys]))(x, ys)[0]
+        np.testing.assert_array_equal(got, want, err_msg=f"pow(x, {y})")

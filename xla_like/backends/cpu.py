@@ -119,7 +119,7 @@ def _plan_steps(program):
 
 # step kind -> does it take this single (unfused) equation; the first that does wins,
 # "reference" (the primitive's NumPy impl) takes what none takes: see executable.py
-STEP_KINDS = (("blas", blas_eligible), ("native", has_standalone), ("view", view_eligible),
+STEP_KINDS = (("blas", blas_eligible), ("view", view_eligible), ("native", has_standalone),
               ("call", call_eligible))
 
 

@@ -7,8 +7,8 @@ compile time, so a call is one loop over precomputed ``(run, input slots, output
 slots, slots to drop)`` tuples on a flat list of buffers: no dicts, no per-call
 planning.
 
-The kinds of steps (``StepInfo.kind``), in the order the backend tries them for an
-equation that does not fuse:
+The kinds of steps (``StepInfo.kind``); an equation that does not fuse gets the first
+of ``blas``, ``view``, ``native``, ``call`` that takes it, else ``reference``:
 
 * ``kernel``: a fused region's LLVM loop kernel (backends/native.py);
 * ``blas``: ``dot_general`` on float32/float64 as one ``np.matmul`` (BLAS ``gemm``,
@@ -18,8 +18,9 @@ equation that does not fuse:
 * ``native``: the equation's standalone LLVM kernel (backends/llvm/standalone):
   gather/scatter, sort, cumulative ops, windows, convolution, copies (slice, pad,
   concatenate, rev, dynamic slices), random bits, ``dot_general`` on integers;
-* ``view``: a ``reshape`` that moves elements in the logical order only, i.e. a
-  NumPy view of the C-contiguous buffer: no code, no copy (``view_runner``);
+* ``view``: a ``reshape`` (one the loop kernels cannot fuse), or a ``slice`` that is
+  one contiguous run of its operand: a NumPy view of the C-contiguous buffer, no
+  code, no copy (``view_runner``);
 * ``call``: a ``jit``/``remat``/custom-derivative call the inlining pass kept (its
   operands differ from its body's inputs in weak-typedness), running the body's own
   executable, compiled on first use (``call_runner``);
@@ -90,19 +91,55 @@ def reference_runner(eqn, contiguous):
     return run
 
 
-def view_eligible(eqn):
-    """A ``reshape``: a view of the C-contiguous buffers every native step makes."""
-    return eqn.prim is P.reshape_p
+def _contiguous_slice(eqn):
+    """Is this ``slice`` one contiguous run of its (C-contiguous) operand?  Leading
+    axes of output size 1, then one axis cut to a unit-stride range, then whole axes."""
+    in_shape, out_shape = eqn.inputs[0].aval.shape, eqn.outputs[0].aval.shape
+    strides = eqn.params["strides"] or (1,) * len(in_shape)
+    if 0 in out_shape:
+        return True
+    cut = next((d for d, size in enumerate(out_shape) if size != 1), len(out_shape))
+    return (cut == len(out_shape) or strides[cut] == 1) and all(
+        out_shape[d] == in_shape[d] for d in range(cut + 1, len(out_shape)))
 
 
-def view_runner(eqn, contiguous):
-    """``reshape`` as ``ndarray.reshape``: a view of a C-contiguous operand (a
-    C-contiguous copy of any other), never a copy of native code's outputs."""
+def _slice_view(eqn):
+    params = eqn.params
+    strides = params["strides"] or (1,) * len(params["start_indices"])
+    index = tuple(slice(lo, hi, step) for lo, hi, step
+                  in zip(params["start_indices"], params["limit_indices"], strides))
+
+    def run(x):
+        return (x[index] if index else x,)      # x[()] of a 0-d array is a scalar
+    return run
+
+
+def _reshape_view(eqn):
     shape = eqn.outputs[0].aval.shape
 
     def run(x):
         return (x.reshape(shape),)
     return run
+
+
+# primitive -> (does this equation's result view its operand's buffer contiguously,
+# the runner making that view)
+VIEWS = {P.reshape_p: (lambda eqn: True, _reshape_view),
+         P.slice_p: (_contiguous_slice, _slice_view)}
+
+
+def view_eligible(eqn):
+    """A ``reshape``, or a ``slice`` taking one contiguous run (``x[2:5]`` of rows): a
+    NumPy view of the C-contiguous buffers every native step makes and reads."""
+    rule = VIEWS.get(eqn.prim)
+    return rule is not None and rule[0](eqn)
+
+
+def view_runner(eqn, contiguous):
+    """The view's runner: ``ndarray.reshape`` or basic indexing.  Its operand is
+    C-contiguous (it is read as native code's input), so the result is a C-contiguous
+    view, never a copy."""
+    return VIEWS[eqn.prim][1](eqn)
 
 
 def call_eligible(eqn):

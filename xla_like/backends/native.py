@@ -77,8 +77,12 @@ def _add_object_wrapper(module, kernel, name, n_ptrs, extra):
 
 
 def _object_caller(engine, name, n_ptrs):
-    signature = ctypes.PYFUNCTYPE(None, *[ctypes.py_object] * n_ptrs)
-    return signature(engine.get_function_address(name))
+    """The object wrapper ``name`` as a Python callable, or None when the object code
+    has none (an entry compiled under another ``PARALLEL_THRESHOLD``)."""
+    address = engine.get_function_address(name)
+    if not address:
+        return None
+    return ctypes.PYFUNCTYPE(None, *[ctypes.py_object] * n_ptrs)(address)
 
 
 def new_module(name="executable"):
@@ -112,8 +116,10 @@ class KernelSpec:
         """``call(*arrays)``: run the kernel on input then output arrays."""
         if not self.outer:
             return lambda *arrays: None
-        if not self.threaded:
-            return _object_caller(engine, self.name + "_objects", self.n_ptrs)
+        wrapper = None if self.threaded else _object_caller(engine, self.name + "_objects",
+                                                            self.n_ptrs)
+        if wrapper is not None:
+            return wrapper
         signature = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * self.n_ptrs, ctypes.c_int64,
                                      ctypes.c_int64)
         cfunc = signature(engine.get_function_address(self.name))
@@ -170,23 +176,32 @@ class StandaloneSpec:
                         for (name, ins, outs), meta in zip(signatures, metadata)]
         return True
 
+    def _wrapper_call(self, engine):
+        """``call(*inputs, *outputs)`` through the object wrapper, or None."""
+        if not (self.plain and self.wrapped()):
+            return None
+        (e,) = self.emitted
+        cfunc = _object_caller(engine, e.name + "_objects",
+                               len(e.in_avals) + len(e.out_avals) + 1)
+        if cfunc is None:
+            return None
+        if not e.scratch_bytes:
+            return lambda *arrays: cfunc(*arrays, _NO_SCRATCH)
+        nbytes, empty = e.scratch_bytes, np.empty
+        return lambda *arrays: cfunc(*arrays, empty(nbytes, np.uint8))
+
     def caller(self, engine):
         """``call(*inputs, *outputs)``; a call with no output element does nothing."""
         if all(v.aval.size == 0 for v in self.eqn.outputs):
             return lambda *arrays: None
-        n_in = len(self.eqn.inputs)
-        if self.plain and self.wrapped():
-            (e,) = self.emitted
-            cfunc = _object_caller(engine, e.name + "_objects",
-                                   len(e.in_avals) + len(e.out_avals) + 1)
-            if not e.scratch_bytes:
-                return lambda *arrays: cfunc(*arrays, _NO_SCRATCH)
-            nbytes, empty = e.scratch_bytes, np.empty
-            return lambda *arrays: cfunc(*arrays, empty(nbytes, np.uint8))
+        call = self._wrapper_call(engine)
+        if call is not None:
+            return call
         kernels = [StandaloneKernel(engine, e) for e in self.emitted]
         for k in kernels:
             k.threaded = self.may_thread
         kernel = self.part.assemble(kernels)
+        n_in = len(self.eqn.inputs)
         return lambda *arrays: kernel.call_into(arrays[:n_in], arrays[n_in:])
 
 

@@ -14,7 +14,7 @@ what it accepts (the contract with the fusion pass, documented in regions.py):
     widemath.py   inline float32 sin/cos/erf, computed in float64
     widemath32.py inline float32 pow/tan/atan/asin/acos/atan2/sinh/cosh/asinh/...
     mathlib64.py  inline float64 sin/cos/tan/atan/asin/acos/atan2/sinh/.../cbrt
-    pow64.py, erf64.py  inline float64 pow (double-double log), erf and erfc
+    pow64.py, erf64.py, gamma64.py  inline float64 pow, erf/erfc, lgamma
     specialmath.py digamma and erf_inv
     emitters.py   loops, offsets, one emitter per node type
     codegen.py    plan -> LLVM IR function (loop nest, passes, loads, stores)

@@ -176,7 +176,7 @@ class Emitter:
 
 # ---- exp, exp2, expm1 ---------------------------------------------------------------
 
-def _reduce_ln2(em, x, bounds):
+def reduce_ln2(em, x, bounds):
     """(k, r) with x = k ln2 + r, abs(r) <= ln2/2, after clamping x into ``bounds``."""
     xs = em.finite_or_zero(em.clamp(x, *bounds))
     kf = em.unary("roundeven", em.mul(xs, em.c(1.0 / math.log(2.0))))
@@ -186,15 +186,15 @@ def _reduce_ln2(em, x, bounds):
     return em.to_int(kf), r
 
 
-def _expm1_poly(em, r):
+def expm1_poly(em, r):
     """expm1(r) = r + r^2 (1/2 + r/6 + ...) for abs(r) <= ln2/2."""
     return em.fma(em.mul(r, r), em.poly(r, em.k.exp_tail), r)
 
 
 def exp(em, x):
     """e^x."""
-    k, r = _reduce_ln2(em, x, em.k.exp_range)
-    y = em.scale(em.add(em.c(1.0), _expm1_poly(em, r)), k)
+    k, r = reduce_ln2(em, x, em.k.exp_range)
+    y = em.scale(em.add(em.c(1.0), expm1_poly(em, r)), k)
     return em.select(em.isnan(x), x, y)
 
 
@@ -203,14 +203,14 @@ def exp2(em, x):
     xs = em.finite_or_zero(em.clamp(x, *em.k.exp2_range))
     kf = em.unary("roundeven", xs)
     r = em.mul(em.sub(xs, kf), em.c(math.log(2.0)))
-    y = em.scale(em.add(em.c(1.0), _expm1_poly(em, r)), em.to_int(kf))
+    y = em.scale(em.add(em.c(1.0), expm1_poly(em, r)), em.to_int(kf))
     return em.select(em.isnan(x), x, y)
 
 
 def expm1(em, x):
     """e^x - 1, accurate near 0."""
-    k, r = _reduce_ln2(em, x, em.k.expm1_range)
-    e = _expm1_poly(em, r)
+    k, r = reduce_ln2(em, x, em.k.expm1_range)
+    e = expm1_poly(em, r)
     b = em.b
     positive = b.icmp_signed(">", k, em.ci(0))
     # k <= 0: 2^k e + (2^k - 1); both terms exact-ish and of the same sign.
@@ -287,11 +287,11 @@ def log1p(em, x):
 def _expm1_small_nonnegative(em, x):
     """expm1(x) for 0 <= x <= 2 tanh_clamp (or NaN): expm1's k > 0 branch, which is
     exact for k = 0 too, with 2^k built directly (no overflow or denormals here)."""
-    k, r = _reduce_ln2(em, x, (0.0, 2 * em.k.tanh_clamp))
+    k, r = reduce_ln2(em, x, (0.0, 2 * em.k.tanh_clamp))
     capped = em.b.select(em.b.icmp_signed(">", k, em.ci(em.fmt.mant + 2)),
                          em.ci(em.fmt.mant + 2), k)
     one_minus = em.sub(em.c(1.0), em.pow2i(em.b.neg(capped)))
-    return em.mul(em.add(_expm1_poly(em, r), one_minus), em.pow2i(k))
+    return em.mul(em.add(expm1_poly(em, r), one_minus), em.pow2i(k))
 
 
 def tanh(em, x):

@@ -8,10 +8,11 @@ the exp/log of mathlib.py.  Measured errors (all <= 2 ulp) are in rules.py's tab
   bucket j = max(E - 54, 0) >> 3 a table row holds the next 212 bits of 2/pi as four
   53-bit doubles (scaled by 2^8j, with x scaled by 2^-8j, so nothing underflows).  The
   products are split exactly with FMA (TwoProduct), reduced mod 4 exactly, and summed
-  as a double-double: x 2/pi = 4n + q + f with abs(f) <= 1/2, good to ~2^-100
-  absolute, i.e. full precision unless x lies within 2^-45 of a multiple of pi/2 (a
-  few dozen doubles per binade).  The table row is a gather, which AVX2/AVX-512
-  vectorize.  Then a = f pi/2 (double-double) goes into Taylor polynomials of sin and
+  as a double-double: x 2/pi = 4n + q + f with abs(f) <= 1/2.  The a-priori bound on
+  f's error is ~2^-100 absolute (less than full precision only within 2^-45 of a
+  multiple of pi/2); measured, even the double closest to one (6381956970095103
+  2^797, 2^-61 away) reduces to full precision (test_sin_cos_reduce_huge_arguments_
+  exactly).  The table row is a gather, which AVX2/AVX-512 vectorize.  Then a = f pi/2 (double-double) goes into Taylor polynomials of sin and
   cos on abs(a) <= pi/4 (truncation < 2^-60), and the quadrant q picks and signs one.
   tan = sin/cos (or -cos/sin).  abs(x) <= pi/4 skips the reduction (exact for tiny x).
 * atan: fdlibm's s_atan.c scheme (Sun Microsystems, 1993), branch-free: abs(x) is
@@ -21,7 +22,9 @@ the exp/log of mathlib.py.  Measured errors (all <= 2 ulp) are in rules.py's tab
   fdlibm's degree-22 odd minimax polynomial P.
 * atan2 = atan(abs(y/x)) reflected to pi - . (pi as two doubles) for x with its sign
   bit set; asin(x) = atan(x / sqrt((1 - x)(1 + x))) and acos(x) =
-  2 atan(sqrt((1 - x)/(1 + x))), whose operands carry ~1 ulp.
+  2 atan(sqrt((1 - x)/(1 + x))), their atan arguments carried as double-doubles
+  (1 -+ x, the product, the square root and the quotient all with exact FMA
+  residuals) and fed in as atan(t + t_lo) = atan(t) + t_lo / (1 + t^2).
 * sinh, cosh: abs(x) < 1: Taylor polynomial of sinh (10 terms); else h = e^abs(x)/2
   (mathlib's exp, scaled by 2^(k-1) so it stays finite up to sinh's own overflow at
   710.48), sinh = h - 1/(4h), cosh = h + 1/(4h).
@@ -30,9 +33,10 @@ the exp/log of mathlib.py.  Measured errors (all <= 2 ulp) are in rules.py's tab
   t = x - 1 (exact) below 2, log(2x - 1/(x + sqrt(x^2 - 1))) above, log(x) + log 2
   beyond 2^28; atanh(a) = log1p(2a + 2a^2/(1 - a))/2 below 1/2, log1p(2a/(1 - a))/2
   above (1 - a exact there).
-* cbrt: a first guess from the exponent bits divided by 3, three Halley steps
-  (cubic convergence, from ~6% to below an ulp), then one Newton step on the exact
-  residual a - y^3 (FMA), which makes the result nearly correctly rounded.  Denormals
+* cbrt, division-free: abs(x) = 2^(3k + r) f with f in [1, 2); a quartic fit of
+  f^(-1/3) times 2^(-r/3) (relative error 8e-5), two Newton steps for m^(-1/3)
+  (quadratic: ~3e-16), cbrt(m) = m m^(-2/3), then one Newton step on the exact
+  residual m - y^3 (FMA), which makes the result nearly correctly rounded.  Denormals
   are scaled by 2^54 first.
 """
 import math
@@ -41,7 +45,6 @@ from llvmlite import ir
 
 from xla_like.backends.llvm import mathlib
 from xla_like.backends.llvm.lltypes import F64, call_intrinsic
-from xla_like.backends.llvm.mathlib import Emitter
 
 
 def _pi_fixed(bits):
@@ -137,8 +140,8 @@ def exponent_of(em, x):
 def exp_dd_parts(em, hi, lo):
     """(k, e, e_lo) with exp(hi + lo) = 2^k (e + e_lo), for lo below an ulp of hi:
     mathlib's exp reduction with lo added to the reduced argument."""
-    k, r = mathlib._reduce_ln2(em, hi, em.k.exp_range)
-    p = mathlib._expm1_poly(em, em.add(r, lo))
+    k, r = mathlib.reduce_ln2(em, hi, em.k.exp_range)
+    p = mathlib.expm1_poly(em, em.add(r, lo))
     e = em.add(em.c(1.0), p)
     return k, e, em.add(em.sub(em.c(1.0), e), p)          # 1 >= abs(p): exact error
 
@@ -314,22 +317,23 @@ def _one_minus_plus(em, a):
 
 
 def _sqrt_dd(em, v, v_lo):
-    """sqrt(v + v_lo) as (root, low part)."""
+    """sqrt(v + v_lo) as (root, low part, 1/root)."""
     root = em.unary("sqrt", v)
+    inverse = em.div(em.c(1.0), root)
     residual = em.add(fma(em, em.neg(root), root, v), v_lo)
-    low = em.div(residual, em.add(root, root))
-    return root, em.select(em.eq(root, em.c(0.0)), em.c(0.0), low)
+    low = em.mul(residual, em.mul(em.c(0.5), inverse))
+    return root, em.select(em.eq(root, em.c(0.0)), em.c(0.0), low), inverse
 
 
 def asin(em, x):
-    """asin(x) = atan(x / sqrt((1 - x)(1 + x))), the quotient carried as a double-double;
-    NaN outside [-1, 1]."""
+    """asin(x) = atan(x / sqrt((1 - x)(1 + x))), the quotient carried as a double-double
+    (its rounding error recovered exactly with FMA); NaN outside [-1, 1]."""
     a = em.unary("fabs", x)
     (w, w_lo), (u, u_lo) = _one_minus_plus(em, a)
     d, d_lo = two_prod(em, w, u)
-    root, root_lo = _sqrt_dd(em, d, em.add(d_lo, fma(em, w, u_lo, em.mul(w_lo, u))))
+    root, root_lo, inverse = _sqrt_dd(em, d, em.add(d_lo, fma(em, w, u_lo, em.mul(w_lo, u))))
     t = em.div(a, root)
-    t_lo = em.div(em.sub(fma(em, em.neg(t), root, a), em.mul(t, root_lo)), root)
+    t_lo = em.mul(em.sub(fma(em, em.neg(t), root, a), em.mul(t, root_lo)), inverse)
     return em.copysign(atan_abs(em, t, t_lo), x)
 
 
@@ -339,7 +343,7 @@ def acos(em, x):
     (w, w_lo), (u, u_lo) = _one_minus_plus(em, x)
     q = em.div(w, u)
     q_lo = em.div(em.sub(em.add(fma(em, em.neg(q), u, w), w_lo), em.mul(q, u_lo)), u)
-    root, root_lo = _sqrt_dd(em, q, q_lo)
+    root, root_lo, _ = _sqrt_dd(em, q, q_lo)
     return em.mul(em.c(2.0), atan_abs(em, root, root_lo))
 
 
@@ -351,8 +355,8 @@ _LN2 = math.log(2.0)
 
 def _half_exp(em, a):
     """e^a / 2 for a >= 0, finite up to 710.47 (where e^a itself overflows)."""
-    k, r = mathlib._reduce_ln2(em, a, (0.0, 711.0))
-    p = em.add(em.c(1.0), mathlib._expm1_poly(em, r))
+    k, r = mathlib.reduce_ln2(em, a, (0.0, 711.0))
+    p = em.add(em.c(1.0), mathlib.expm1_poly(em, r))
     return em.scale(p, em.b.sub(k, em.ci(1)))
 
 
@@ -415,23 +419,47 @@ def atanh(em, x):
 
 # ---- cbrt --------------------------------------------------------------------------------
 
-def cbrt(em, x):
-    """Cube root: a = 2^3k m with m in [1, 8), Halley steps on cbrt(m) from a linear
-    guess, a Newton step on the exact residual, then 2^k.  Odd; keeps +-0, +-inf, NaN."""
+# least-squares quartic for f^(-1/3) on [1, 2] (max relative error 8e-5), and 2^(-r/3)
+_INVERSE_CBRT_GUESS = [1.6657572, -1.16231727, 0.68595072, -0.21754418, 0.02807407]
+_INVERSE_CBRT_2, _INVERSE_CBRT_4 = 2.0 ** (-1 / 3), 4.0 ** (-1 / 3)
+
+
+def _inverse_cbrt_guess(em, scaled, r):
+    """m^(-1/3) to ~8e-5 for m = 2^r f, r in 0..2, f in [1, 2) the mantissa of scaled."""
+    b = em.b
+    bits = b.or_(b.and_(b.bitcast(scaled, F64.ity), em.ci((1 << 52) - 1)), em.ci(1023 << 52))
+    guess = em.poly(b.bitcast(bits, F64.ty), _INVERSE_CBRT_GUESS)
+    factor = em.select(b.icmp_signed("==", r, em.ci(0)), em.c(1.0),
+                       em.select(b.icmp_signed("==", r, em.ci(1)), em.c(_INVERSE_CBRT_2),
+                                 em.c(_INVERSE_CBRT_4)))
+    return em.mul(guess, factor)
+
+
+def cbrt(em, x, float32_result=False):
+    """Cube root, division-free: a = 2^3k m with m in [1, 8); two Newton steps for
+    m^(-1/3) (r <- r (4 - m r^3)/3, from a quartic guess) give cbrt(m) = m r^2, then one
+    Newton step on the exact residual m - y^3 (FMA) rounds it nearly correctly, and 2^k.
+    ``float32_result`` skips the residual step (relative error ~1e-15 is plenty there).
+    Odd; keeps +-0, +-inf, NaN."""
     b = em.b
     a = em.unary("fabs", x)
     tiny = em.lt(a, em.c(F64.min_normal))
     scaled = em.select(tiny, em.mul(a, em.c(2.0 ** 54)), a)
     exponent = b.sub(exponent_of(em, scaled), b.select(tiny, em.ci(54), em.ci(0)))
-    k = em.to_int(em.unary("floor", em.div(em.to_float(exponent), em.c(3.0))))
+    # floor(e/3): (e + 1/2)/3 is at least 1/6 away from an integer, so 1/3's rounding is harmless
+    third = em.mul(em.add(em.to_float(exponent), em.c(0.5)), em.c(1 / 3))
+    k = em.to_int(em.unary("floor", third))
     m = em.scale(a, b.mul(k, em.ci(-3)))
-    y = fma(em, m, em.c(1 / 7), em.c(6 / 7))                 # exact at m = 1 and 8
-    for _ in range(3):
-        y3 = em.mul(em.mul(y, y), y)
-        y = em.mul(y, em.div(fma(em, em.c(2.0), m, y3), fma(em, em.c(2.0), y3, m)))
-    square, square_lo = two_prod(em, y, y)
-    residual = em.sub(fma(em, em.neg(square), y, m), em.mul(square_lo, y))
-    y = em.add(y, em.div(residual, em.mul(em.c(3.0), square)))
+    inverse = _inverse_cbrt_guess(em, scaled, b.sub(exponent, b.mul(k, em.ci(3))))
+    for _ in range(2):
+        cube = em.mul(em.mul(inverse, inverse), inverse)
+        inverse = em.mul(em.mul(inverse, fma(em, em.neg(m), cube, em.c(4.0))), em.c(1 / 3))
+    inverse_square = em.mul(inverse, inverse)
+    y = em.mul(m, inverse_square)
+    if not float32_result:
+        square, square_lo = two_prod(em, y, y)
+        residual = em.sub(fma(em, em.neg(square), y, m), em.mul(square_lo, y))
+        y = fma(em, residual, em.mul(inverse_square, em.c(1 / 3)), y)
     y = em.copysign(em.mul(y, em.pow2i(k)), x)
     special = b.or_(em.eq(a, em.c(0.0)), b.fcmp_unordered("==", a, em.c(math.inf)))
     return em.select(special, x, y)

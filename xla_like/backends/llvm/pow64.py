@@ -12,7 +12,7 @@ An error e in y log x becomes a relative error e in the result, and abs(y log x)
   exact; log x = k log2 + log c + log1p(r) summed with TwoSum into (hi, lo).
 * y (hi + lo) = ph + pl (TwoProduct), then mathlib64.exp_dd(ph, pl).
 
-Special values are C99's (and NumPy's): pow(x, +-0) = pow(1, y) = 1 even for NaN,
+y = 1, 2 and -1 give x, x*x and 1/x exactly.  Special values are C99's (and NumPy's): pow(x, +-0) = pow(1, y) = 1 even for NaN,
 pow(-1, +-inf) = 1, NaN for finite x < 0 and non-integral y, odd integral y keeps the
 sign of x (including -0 and -inf), zeros and infinities give 0 or inf.
 """
@@ -100,6 +100,10 @@ def pow(em, x, y):
     finite_negative = b.and_(em.lt(x, em.c(0.0)), em.gt(x, em.c(-math.inf)))
     t = em.select(b.and_(finite_negative, b.not_(_is_integral(em, y))), em.c(math.nan), t)
     t = em.select(b.or_(em.isnan(x), em.isnan(y)), em.add(x, y), t)
+    # y = 1, 2, -1 exactly as x, x*x, 1/x (correctly rounded, like a libm pow there)
+    t = em.select(em.eq(y, em.c(1.0)), x, t)
+    t = em.select(em.eq(y, em.c(2.0)), em.mul(x, x), t)
+    t = em.select(em.eq(y, em.c(-1.0)), em.div(em.c(1.0), x), t)
     unit_to_inf = b.and_(em.eq(ax, em.c(1.0)), em.eq(em.unary("fabs", y), em.c(math.inf)))
     one = b.or_(b.or_(em.eq(y, em.c(0.0)), em.eq(x, em.c(1.0))), unit_to_inf)
     return em.select(one, em.c(1.0), t)

@@ -1,5 +1,6 @@
 """More float32 functions evaluated inline in float64 and rounded once: pow, tan,
-sinh, cosh, asinh, acosh, atanh, atan, asin, acos, atan2 (and a float32 ``rsqrt``).
+sinh, cosh, asinh, acosh, atanh, atan, asin, acos, atan2, cbrt (mathlib64's without its
+final residual step) and a float32 ``rsqrt``.
 
 Each is written in float64 from the inline float64 exp/expm1/log/log1p of mathlib.py
 (errors ~1e-16), widemath.py's exact sin/cos argument reduction, and an atan kernel
@@ -23,7 +24,7 @@ no step cancels or overflows in float64 for any float32 input:
 """
 import math
 
-from xla_like.backends.llvm import mathlib, widemath
+from xla_like.backends.llvm import mathlib, mathlib64, widemath
 from xla_like.backends.llvm.lltypes import F64
 from xla_like.backends.llvm.mathlib import Emitter
 
@@ -160,3 +161,4 @@ asinh_f32, acosh_f32, atanh_f32 = _wide(_asinh), _wide(_acosh), _wide(_atanh)
 atan_f32, asin_f32, acos_f32 = _wide(_atan), _wide(_asin), _wide(_acos)
 atan2_f32 = _wide(_atan2)
 rsqrt_f32 = _wide(_rsqrt)
+cbrt_f32 = _wide(lambda em, x: mathlib64.cbrt(em, x, float32_result=True))
