@@ -66,7 +66,8 @@ def optimize(module):
     builder.getModulePassManager().run(module, builder)
 
 
-def _new_module(name):
+def new_module(name):
+    """An empty ``llvmlite.ir.Module`` for the host target."""
     tm = target_machine()
     module = ir.Module(name=name)
     module.triple = tm.triple
@@ -88,7 +89,7 @@ class Kernel:
     def __init__(self, program, name="kernel"):
         self.program = program
         self.plan = make_plan(program)
-        module = _new_module(name)
+        module = new_module(name)
         build_function(module, self.plan, name)
         self.llvm_ir = str(module)
         parsed = llvm.parse_assembly(self.llvm_ir)

@@ -20,6 +20,7 @@ import numpy as np
 from llvmlite import ir
 
 from xla_like.backends.llvm.lltypes import call_intrinsic, memory_type
+from xla_like.backends.llvm.placement import contiguous_strides
 
 I64 = ir.IntType(64)
 I1 = ir.IntType(1)
@@ -33,13 +34,8 @@ def i64(value):
     return ir.Constant(I64, int(value))
 
 
-def strides_of(shape):
-    """Row-major element strides: ``strides_of((2, 3, 4)) == (12, 4, 1)``."""
-    out, step = [], 1
-    for d in reversed(shape):
-        out.append(step)
-        step *= d
-    return tuple(reversed(out))
+# Row-major element strides: ``strides_of((2, 3, 4)) == (12, 4, 1)``.
+strides_of = contiguous_strides
 
 
 def constant(dtype, value):

@@ -16,10 +16,9 @@ from typing import NamedTuple
 
 import llvmlite.binding as llvm
 import numpy as np
-from llvmlite import ir
 
 from xla_like.backends.llvm import parallel
-from xla_like.backends.llvm.engine import new_target_machine, target_machine
+from xla_like.backends.llvm.engine import new_module, new_target_machine, target_machine
 from xla_like.backends.llvm.standalone.emit import KernelBuilder
 
 OPT_LEVEL = 2
@@ -35,15 +34,6 @@ def optimize(module, vectorize=True, unroll=False, machine=None):
     options.loop_unrolling = unroll
     builder = llvm.create_pass_builder(machine or target_machine(), options)
     builder.getModulePassManager().run(module, builder)
-
-
-def new_module(name):
-    """An empty ``llvmlite.ir.Module`` for the host target."""
-    tm = target_machine()
-    module = ir.Module(name=name)
-    module.triple = tm.triple
-    module.data_layout = str(tm.target_data)
-    return module
 
 
 def as_inputs(args, avals):
