@@ -16,6 +16,7 @@ import numpy as np
 
 import functorch_lite as fl
 import functorch_lite.numpy as fnp
+from benchmarks import batching
 from benchmarks.harness import Case, optional_import, prepare, register
 from xla_like.backends.cpu import CpuBackend
 from xla_like.config import config
@@ -126,6 +127,40 @@ def _register_mlp():
     register(Case("jit MLP 784-512-512-10 SGD step, batch 128", prepare(impls), GROUP))
 
 
+# ---- per-example gradients -------------------------------------------------------------
+
+def _per_example_problem():
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal(batching.DIM).astype(np.float32) * np.float32(0.05)
+    xs = rng.standard_normal((batching.BATCH, batching.DIM)).astype(np.float32)
+    ys = (rng.random(batching.BATCH) < 0.5).astype(np.float32)
+    return w, xs, ys
+
+
+def _jax_logistic_loss(w, x, y):
+    z = jnp.dot(x, w)
+    return jax.nn.softplus(z) - y * z
+
+
+def _register_per_example():
+    """``jit(vmap(grad(loss), in_axes=(None, 0, 0)))`` of batching.py's logistic loss."""
+    w, xs, ys = _per_example_problem()
+
+    def ours():
+        per_example = fl.jit(fl.vmap(fl.grad(batching.loss), in_axes=(None, 0, 0)))
+        return _steady(per_example, *(fnp.asarray(a) for a in (w, xs, ys)))
+    impls = {"functorch_lite": ours,
+             "numpy": lambda: functools.partial(batching.numpy_per_example, w, xs, ys)}
+    if jax is not None:
+        def theirs():
+            per_example = _jax_block(jax.vmap(jax.grad(_jax_logistic_loss),
+                                              in_axes=(None, 0, 0)))
+            return _steady(per_example, *(jnp.asarray(a) for a in (w, xs, ys)))
+        impls["jax"] = theirs
+    register(Case(f"jit per-example grads, logistic regression "
+                  f"{batching.BATCH}x{batching.DIM}", prepare(impls), GROUP))
+
+
 # ---- compile time --------------------------------------------------------------------------
 
 def long_chain(n_ops, offset, lib):
@@ -199,6 +234,7 @@ def _register_all():
     _elementwise_case(f"jit row logsumexp f32{list(LSE_SHAPE)}", logsumexp_rows,
                       rng.standard_normal(LSE_SHAPE).astype(np.float32))
     _register_mlp()
+    _register_per_example()
     _elementwise_case("jit dispatch x + 1, f32[1]", lambda x, lib: x + 1,
                       np.ones(1, np.float32))
     _register_compile_times()

@@ -180,28 +180,56 @@ def test_standalone_kernels_are_stored_and_loaded_with_the_program(cache_dir):
     assert 'define void @"standalone' in again.as_text()     # IR re-emitted on demand
 
 
-def _renamed(metadata):
-    metadata = json.loads(metadata)
-    metadata[0][0][0] = "another_function"
-    return json.dumps(metadata).encode()
+def _edited(edit):
+    """A damage that edits the entry's metadata JSON (executable_entry.py)."""
+    def damage(metadata):
+        metadata = json.loads(metadata)
+        edit(metadata)
+        return json.dumps(metadata).encode()
+    return damage
 
 
-def _short_rows(metadata):
-    metadata = json.loads(metadata)
-    metadata[-1][0] = metadata[-1][0][:2]
-    return json.dumps(metadata).encode()
+def _rename_standalone(m):
+    m["standalone"][0][0][0] = "another_function"
 
 
-@pytest.mark.parametrize("damage", [lambda m: b"[[]]", lambda m: b"not json", _renamed,
-                                    _short_rows])
+def _short_rows(m):
+    m["standalone"][-1][0] = m["standalone"][-1][0][:2]
+
+
+def _drop_an_equation(m):
+    m["steps"][-1][2] = m["steps"][-1][2][1:] or [0]
+
+
+def _unknown_kind(m):
+    m["steps"][0][0] = "teleport"
+
+
+def _wrong_pointer_count(m):
+    m["kernels"][0][0] += 1
+
+
+def _bad_program(m):
+    m["program"] = m["program"][:-20]
+
+
+def _other_format(m):
+    m["format"] += 1
+
+
+@pytest.mark.parametrize("damage", [lambda m: b"[[]]", lambda m: b"not json", lambda m: b"\xff",
+                                    _edited(_rename_standalone), _edited(_short_rows),
+                                    _edited(_drop_an_equation), _edited(_unknown_kind),
+                                    _edited(_wrong_pointer_count), _edited(_bad_program),
+                                    _edited(_other_format)])
 def test_an_entry_whose_metadata_does_not_fit_is_recompiled(cache_dir, damage):
     from xla_like.backends import native
     program, args = _standalone_program()
     want = CpuBackend().compile(program)(*args)
     (entry,) = entries(cache_dir)
-    blobs = native._unpack(compile_cache.decode_entry(entry.read_bytes()))
+    blobs = native.unpack(compile_cache.decode_entry(entry.read_bytes()))
     damaged = blobs[:-1] + [damage(blobs[-1])]
-    entry.write_bytes(compile_cache.encode_entry(native._pack(damaged)))
+    entry.write_bytes(compile_cache.encode_entry(native.pack(damaged)))
     exe = CpuBackend().compile(program)
     assert not exe.loaded_from_disk_cache
     for got, expected in zip(exe(*args), want):
@@ -209,19 +237,105 @@ def test_an_entry_whose_metadata_does_not_fit_is_recompiled(cache_dir, damage):
     assert CpuBackend().compile(program).loaded_from_disk_cache     # rewritten
 
 
-def test_an_entry_compiled_under_another_parallel_threshold_still_runs(cache_dir):
-    """Row kernels compiled to split across cores have no object wrapper; loaded where
-    they would not split, they are called the splitting way instead."""
+def test_a_hit_runs_no_compiler_pass(cache_dir):
+    """The entry holds the whole executable: loading it optimizes, plans and compiles
+    nothing."""
+    from unittest import mock
+
+    from xla_like.backends import cpu
+    program, args = _standalone_program()
+    want = CpuBackend().compile(program)(*args)
+    refuse = mock.Mock(side_effect=AssertionError("a compiler pass ran on a hit"))
+    with mock.patch.object(cpu, "optimize_program", refuse), \
+            mock.patch.object(cpu, "_plan_steps", refuse), \
+            mock.patch.object(cpu.NativeModule, "_compile", refuse):
+        exe = CpuBackend().compile(program)
+    assert exe.loaded_from_disk_cache
+    for got, expected in zip(exe(*args), want):
+        np.testing.assert_array_equal(got, expected)
+    assert exe.memory_analysis() == CpuBackend().compile(program).memory_analysis()
+
+
+@pytest.mark.parametrize("compiled_threaded", [True, False])
+def test_an_entry_compiled_under_another_parallel_threshold_still_runs(cache_dir,
+                                                                       compiled_threaded):
+    """Kernels compiled to split across cores have no object wrapper; kernels compiled
+    not to split exist only inlined into theirs.  Loaded where the other choice would
+    be made, each is called the way its object code allows."""
     from unittest import mock
 
     import functorch_lite as fl
     from functorch_lite import lax
     from xla_like.backends.llvm import parallel
     x = np.random.default_rng(5).standard_normal((8, 9)).astype(np.float32)
-    program = fl.make_ir(lambda x: lax.sort(lax.cumsum(x, axis=1), dimension=1) * 2.0)(x)
-    with mock.patch.object(parallel, "PARALLEL_THRESHOLD", 0), \
-            mock.patch.object(parallel, "worker_count", lambda: 3):
+    program = fl.make_ir(lambda x: lax.sort(lax.cumsum(x, axis=1), dimension=1) * 2.0
+                         + fl.numpy.tanh(x))(x)
+    split = {"PARALLEL_THRESHOLD": 0, "worker_count": lambda: 3}
+    whole = {"PARALLEL_THRESHOLD": 1 << 60, "worker_count": lambda: 1}
+    first, then = (split, whole) if compiled_threaded else (whole, split)
+    with mock.patch.multiple(parallel, **first):
         want = CpuBackend().compile(program)(x)
-    exe = CpuBackend().compile(program)
-    assert exe.loaded_from_disk_cache
-    np.testing.assert_array_equal(exe(x)[0], want[0])
+    with mock.patch.multiple(parallel, **then):
+        exe = CpuBackend().compile(program)
+        assert exe.loaded_from_disk_cache
+        np.testing.assert_array_equal(exe(x)[0], want[0])
+
+
+# ---- fingerprints: only structurally equal programs share an entry ---------------------
+
+def test_fingerprint_tells_apart_what_changes_the_code():
+    import functorch_lite as fl
+    from functorch_lite import numpy as fnp
+    x = np.linspace(-1, 1, 5, dtype=np.float32)
+    c1, c2 = np.arange(5, dtype=np.float32), np.arange(5, dtype=np.float32)
+    c2[3] = np.nextafter(c2[3], np.float32(9))          # one ulp apart
+    variants = {
+        "base": lambda: fl.make_ir(lambda x: fnp.tanh(x) * 3.0 + c1)(x),
+        "literal": lambda: fl.make_ir(lambda x: fnp.tanh(x) * 3.5 + c1)(x),
+        "constant": lambda: fl.make_ir(lambda x: fnp.tanh(x) * 3.0 + c2)(x),
+        "primitive": lambda: fl.make_ir(lambda x: fnp.exp(x) * 3.0 + c1)(x),
+        "dtype": lambda: fl.make_ir(lambda x: fnp.tanh(x) * 3.0 + c1)(x.astype(np.float64)),
+        # same shapes, only a param differs: sums over rows / over columns
+        "rows": lambda: fl.make_ir(lambda x: fnp.sum(x[None] * x[:, None], axis=0) + c1)(x),
+        "columns": lambda: fl.make_ir(lambda x: fnp.sum(x[None] * x[:, None], axis=1) + c1)(x),
+        "negative zero": lambda: fl.make_ir(lambda x: fnp.tanh(x) * -0.0 + c1)(x),
+        "zero": lambda: fl.make_ir(lambda x: fnp.tanh(x) * 0.0 + c1)(x),
+    }
+    prints = {name: compile_cache.fingerprint(make()) for name, make in variants.items()}
+    assert None not in prints.values()
+    assert len(set(prints.values())) == len(prints), prints
+    # equal structure built twice (other Var objects, other source lines): one print
+    again = fl.make_ir(lambda x: fnp.tanh(x) * 3.0
+                       + c1)(x)
+    assert compile_cache.fingerprint(again) == prints["base"]
+
+
+def test_fingerprint_refuses_params_it_cannot_stand_for():
+    from xla_like import primitives as P
+    from xla_like.ir import Eqn, Program
+    import functorch_lite as fl
+    program = fl.make_ir(lambda x: x * 2.0)(np.ones(3, np.float32))
+    (eqn,) = [e for e in program.eqns if e.prim is P.mul_p]
+    odd = Eqn(eqn.prim, eqn.inputs, eqn.outputs, {"rule": lambda v: v}, eqn.source)
+    changed = Program(program.invars, program.constvars, program.consts,
+                      [odd if e is eqn else e for e in program.eqns], program.outvars)
+    assert compile_cache.fingerprint(program) is not None
+    assert compile_cache.fingerprint(changed) is None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_programs_differing_only_in_a_constant_never_share_an_entry(cache_dir, seed):
+    """Same shapes, same equations, a closed-over constant differing in one element:
+    each compiled program (fresh in-memory caches) gives its own results."""
+    import functorch_lite as fl
+    from functorch_lite import numpy as fnp
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(9).astype(np.float32)
+    consts = [rng.standard_normal(9).astype(np.float32) for _ in range(2)]
+    consts[1][:8] = consts[0][:8]
+    for _ in range(2):                      # the second round loads every entry
+        for c in consts:
+            program = fl.make_ir(lambda x: fnp.exp(x) * c + 1.5)(x)
+            got = CpuBackend().compile(program)(x)[0]
+            np.testing.assert_allclose(got, np.exp(x) * c + 1.5, rtol=1e-6)
+    assert len(entries(cache_dir)) == 2

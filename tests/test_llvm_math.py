@@ -386,3 +386,21 @@ def test_pow_by_one_two_minus_one_is_exact(dtype):
         ys = np.full_like(x, y)
         got = compile_kernel(one_equation(P.pow_p, [x, ys]))(x, ys)[0]
         np.testing.assert_array_equal(got, want, err_msg=f"pow(x, {y})")
+
+
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+def test_nextafter_is_inline_and_bit_exact(dtype):
+    info = np.finfo(dtype)
+    specials = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, info.max, -info.max,
+                         info.tiny, info.smallest_subnormal, -info.smallest_subnormal], dtype)
+    xs, ys = np.meshgrid(specials, specials)
+    rng = np.random.default_rng(4)
+    x = np.concatenate([xs.ravel(), rng.standard_normal(2000).astype(dtype)])
+    y = np.concatenate([ys.ravel(), rng.standard_normal(2000).astype(dtype)])
+    kernel = compile_kernel(one_equation(P.nextafter_p, [x, y]))
+    with np.errstate(all="ignore"):                    # nextafter(max, inf) overflows
+        got, want = kernel(x, y)[0], np.nextafter(x, y)
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.signbit(got[want == 0]), np.signbit(want[want == 0]))
+    called = set(re.findall(r"call [^@]*@([\w.]+)\(", kernel.optimized_ir))
+    assert all(name.startswith("llvm.") for name in called), called

@@ -249,6 +249,20 @@ def test_big_kernels_split_across_threads_and_agree():
     assert parallel.chunks(1, 4) == [(0, 1)]
 
 
+def test_parallel_run_covers_the_range_once_and_raises_chunk_errors():
+    taken = []
+    parallel.run(lambda start, stop: taken.append((start, stop)), [], 1000, 1 << 30,
+                 threshold=0)
+    covered = sorted(i for start, stop in taken for i in range(start, stop))
+    assert covered == list(range(1000)) and len(taken) >= 2
+
+    def fail(start, stop):
+        if start == 0:
+            raise ValueError("chunk failed")
+    with pytest.raises(ValueError, match="chunk failed"):
+        parallel.run(fail, [], 100, 1 << 30, threshold=0)
+
+
 def test_float_sums_vectorize_with_partial_sums():
     kernel = compile_kernel(fl.make_ir(lambda a: fnp.sum(a, axis=1))(np.ones((4, 64), F32)))
     assert "reassoc" in kernel.llvm_ir

@@ -3,18 +3,21 @@ and ``optimize`` never changes what a program computes (random programs, random
 inputs, against the reference interpreter); fusion and buffer plans are valid."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import functorch_lite as fl
 from functorch_lite import numpy as fnp
 from functorch_lite.debug import print as debug_print
+from transforms.core import bind
 from primitive_cases import arrays, shapes
 from test_compiled_programs import assert_matches, elementwise_programs
 from xla_like import primitives as P
 from xla_like.backends.llvm import fusible
 from xla_like.passes import (common_subexpression_elimination, constant_folding,
                              dead_code_elimination, inline_calls, optimize)
+from xla_like.backends.cpu import CPU_BACKEND
 from xla_like.passes.buffers import buffer_plan
+from xla_like.passes.dots import dot_strength_reduction
 from xla_like.passes.fusion import partition
 from xla_like.reference import evaluate
 from xla_like.typecheck import typecheck
@@ -149,6 +152,97 @@ def test_optimize_preserves_transformed_functions(data):
         out = optimize(program)
         np.testing.assert_allclose(evaluate(out, x)[0], evaluate(program, x)[0],
                                    rtol=1e-12, atol=1e-12)
+
+
+# ---- dot_general strength reduction --------------------------------------------------------
+
+@st.composite
+def vector_like_dots(draw):
+    """A ``dot_general`` whose operands' axes are shuffled batch / contracting / free
+    axes, where one side may have no free axes (matrix-vector) or there is no
+    contraction (outer products): the two cases the rewrite takes."""
+    n_batch, n_contract = draw(st.integers(0, 2)), draw(st.integers(0, 2))
+    n_free = [draw(st.integers(0, 2)), draw(st.integers(0, 2))]
+    if n_contract:
+        n_free[draw(st.integers(0, 1))] = 0
+    batch = [draw(st.integers(1, 3)) for _ in range(n_batch)]
+    contract = [draw(st.integers(0 if n_contract == 1 else 1, 4)) for _ in range(n_contract)]
+    dtype = np.dtype(draw(st.sampled_from([np.float32, np.float64, np.int32])))
+    operands, numbers = [], []
+    for side in range(2):
+        groups = ["b"] * n_batch + ["c"] * n_contract + ["f"] * n_free[side]
+        order = draw(st.permutations(range(len(groups))))
+        sizes = batch + contract + [draw(st.integers(1, 3)) for _ in range(n_free[side])]
+        shape = tuple(sizes[i] for i in order)
+        axes = {g: tuple(order.index(i) for i in range(len(groups)) if groups[i] == g)
+                for g in "bc"}
+        numbers.append(axes)
+        operands.append(draw(arrays(dtype, shape, -3, 3)))
+    dimension_numbers = ((numbers[0]["c"], numbers[1]["c"]), (numbers[0]["b"], numbers[1]["b"]))
+    return operands, dimension_numbers
+
+
+@settings(max_examples=25)
+@given(case=vector_like_dots())
+def test_dot_strength_reduction_matches_the_reference_and_compiles(case):
+    (a, b), numbers = case
+    program = fl.make_ir(lambda a, b: bind(P.dot_general_p, a, b, dimension_numbers=numbers,
+                                           preferred_element_type=None))(a, b)
+    out = dot_strength_reduction(program)
+    typecheck(out)
+    if not numbers[0][0]:                 # outer products always go, bit for bit
+        assert P.dot_general_p not in prims(out)
+    with np.errstate(all="ignore"):
+        want = evaluate(program, a, b)
+        exact = not numbers[0][0] or a.dtype.kind == "i"
+        assert_matches(evaluate(out, a, b), want, approximate=not exact)
+        assert_matches(CPU_BACKEND.compile(program)(a, b), want, approximate=not exact)
+
+
+def test_matrix_vector_products_become_fused_row_reductions():
+    """``vmap(grad(logistic loss))``: the matrix-vector product, the logistic and the
+    per-example outer product run as one loop kernel, no BLAS call."""
+    def loss(w, x, y):
+        z = fnp.dot(x, w)
+        return fl.nn.softplus(z) - y * z
+    rng = np.random.default_rng(3)
+    w, xs = rng.standard_normal(7).astype(np.float32), rng.standard_normal((5, 7)).astype(np.float32)
+    ys = (rng.random(5) < 0.5).astype(np.float32)
+    program = fl.make_ir(fl.vmap(fl.grad(loss), in_axes=(None, 0, 0)))(w, xs, ys)
+    assert P.dot_general_p in prims(program)
+    out = optimize(program)
+    assert P.dot_general_p not in prims(out) and P.reduce_sum_p in prims(out)
+    exe = CPU_BACKEND.compile(program)
+    assert [s.kind for s in exe.steps] == ["kernel"]
+    assert_matches(exe(w, xs, ys), evaluate(program, w, xs, ys), approximate=True)
+
+
+def test_matrix_products_and_transposed_results_keep_their_dot_general():
+    a, v = np.ones((3, 4), np.float32), np.ones(3, np.float32)
+    kept = fl.make_ir(lambda a: a @ a.T)(a)
+    assert P.dot_general_p in prims(dot_strength_reduction(kept))
+    # a batched matrix-vector product whose result would need a transpose
+    numbers = (((2,), (1,)), ((1,), (0,)))
+    kept = fl.make_ir(lambda m, v: bind(P.dot_general_p, m, v, dimension_numbers=numbers,
+                                        preferred_element_type=None))(
+        np.ones((4, 3, 5), np.float32), np.ones((3, 5), np.float32))
+    assert P.dot_general_p in prims(dot_strength_reduction(kept))
+    # a large transposed matrix: BLAS reads it in place, a kernel would stride
+    big = np.ones((300, 256), np.float32)
+    kept = fl.make_ir(lambda m, v: m.T @ v)(big, np.ones(300, np.float32))
+    assert P.dot_general_p in prims(dot_strength_reduction(kept))
+
+
+@pytest.mark.parametrize("fun", [lambda a, v: v @ a, lambda a, v: a.T @ v,
+                                 lambda a, v: fnp.dot(v, v)])
+def test_vectors_with_unit_axes_are_matrix_vector_products(fun):
+    rng = np.random.default_rng(5)
+    a, v = rng.standard_normal((3, 4)), rng.standard_normal(3)
+    program = fl.make_ir(fun)(a, v)
+    out = optimize(program)
+    assert P.dot_general_p not in prims(out)
+    assert_matches(CPU_BACKEND.compile(program)(a, v), evaluate(program, a, v),
+                   approximate=True)
 
 
 # ---- fusion and buffer plans ------------------------------------------------------------------

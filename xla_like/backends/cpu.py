@@ -2,7 +2,9 @@
 implementation on them directly (``transforms.core.eager``); ``compile(program)``
 turns a program into an ``Executable`` of native code.
 
-The compiler pipeline (``CpuBackend.compile``):
+The compiler pipeline (``CpuBackend.compile``), unless the disk cache holds the
+whole executable under the given program's fingerprint (executable_entry.py: then
+none of these steps runs):
 
 1. ``xla_like.passes.optimize``: inlining, simplification, constant folding, CSE, DCE;
 2. ``partition``: fused regions (``xla_like.backends.llvm.fusible``) and single
@@ -13,23 +15,22 @@ The compiler pipeline (``CpuBackend.compile``):
 3. ``buffer_plan``: drop values after their last use; kernels and standalone kernels
    write into dead buffers of their outputs' shape and dtype;
 4. the fused kernels and the standalone kernels in LLVM modules compiled to object
-   code in parallel threads, or loaded from the disk cache (compile_cache.py), all
-   loaded into one MCJIT engine (native.py);
+   code in parallel threads, all loaded into one MCJIT engine (native.py);
 5. an ``Executable`` with one runner per step.
 
 Kernels above ``parallel.PARALLEL_THRESHOLD`` elements are split across the cores,
-except in executables that also call BLAS (see ``_native_module``).
+except in executables that also call BLAS (see ``_specs``).
 
 Compiled executables are cached in memory by program identity (programs are
-immutable) and by the program's serialized text.
+immutable) and by the program's fingerprint (``compile_cache.fingerprint``: equal
+structure, params and constants, whatever the source locations).
 """
 import threading
 from typing import NamedTuple
 
 import numpy as np
 
-from xla_like import serialize
-from xla_like.backends import compile_cache
+from xla_like.backends import compile_cache, executable_entry
 from xla_like.backends.executable import (Executable, RunStep, StepInfo, blas_eligible,
                                           blas_runner, call_eligible, call_runner,
                                           reference_runner, slot_numbers, view_eligible,
@@ -39,7 +40,7 @@ from xla_like.backends.llvm.plan import make_plan
 from xla_like.backends.llvm.standalone import calls_blas, has_standalone
 from xla_like.backends.native import KernelSpec, NativeModule, StandaloneSpec
 from xla_like.config import config
-from xla_like.ir import Eqn, Program
+from xla_like.ir import Program
 from xla_like.passes import optimize as optimize_program
 from xla_like.passes.buffers import buffer_plan
 from xla_like.passes.fusion import partition, steps_from_groups
@@ -133,24 +134,6 @@ def _kind(step, plan):
     return "reference"
 
 
-def _structural_key(program):
-    """The serialized text of ``program`` without source locations (they do not change
-    the code), or None for programs a document cannot hold (params with Python rules)."""
-    eqns = [Eqn(e.prim, e.inputs, e.outputs, e.params) for e in program.eqns]
-    bare = Program(program.invars, program.constvars, program.consts, eqns, program.outvars)
-    try:
-        return serialize.dumps(bare)
-    except (TypeError, ValueError):
-        return None
-
-
-def _disk_key(program):
-    if not config.compilation_cache:
-        return None
-    text = _structural_key(program)
-    return None if text is None else compile_cache.entry_key(text)
-
-
 class _Context(NamedTuple):
     """What the step builders share: slots, the callers of the native module's kernels
     (iterators, in step order) and the Vars native code reads."""
@@ -166,28 +149,69 @@ FRESH_KINDS = {"kernel", "blas", "native"}
 BUFFER_TAKING_KINDS = {"kernel", "native"}
 
 
-def _native_module(program, planned, kinds):
+def _specs(steps, kinds, kernel_args):
+    """The native module's ``(KernelSpec list, StandaloneSpec list)``; ``kernel_args``
+    holds per fused kernel ``{"plan": plan}`` or, restored, ``{"counts": counts}``."""
     # OpenBLAS's threads spin-wait after each call and starve the kernels' worker
     # threads (measured: MLP step 112 ms with both, 2.6 ms with single-threaded
     # kernels), so an executable that calls BLAS (float convolution does too) runs its
     # kernels on the calling thread.
-    natives = [s.eqns[0] for (s, _), kind in zip(planned, kinds) if kind == "native"]
+    natives = [s.eqns[0] for s, kind in zip(steps, kinds) if kind == "native"]
     may_thread = "blas" not in kinds and not any(calls_blas(e) for e in natives)
-    specs = [KernelSpec(i, _region_program(s), p, may_thread)
-             for i, (s, p) in enumerate(planned) if p is not None]
+    kernels = [(i, s) for i, (s, kind) in enumerate(zip(steps, kinds)) if kind == "kernel"]
+    specs = [KernelSpec(i, _region_program(s), may_thread, **args)
+             for (i, s), args in zip(kernels, kernel_args)]
     standalone = [StandaloneSpec(i, eqn, may_thread) for i, eqn in enumerate(natives)]
-    return NativeModule(specs, standalone, _disk_key(program))
+    return specs, standalone
 
 
-def build_executable(program):
-    """Compile an already optimized ``program`` (the pipeline, steps 2-5)."""
+def build_executable(program, key=None):
+    """Compile an already optimized ``program`` (the pipeline, steps 2-5); with a
+    disk-cache ``key``, store the whole executable under it (executable_entry.py)."""
     planned = _plan_steps(program)
     steps = [s for s, _ in planned]
     kinds = [_kind(s, p) for s, p in planned]
+    specs, standalone = _specs(steps, kinds, [{"plan": p} for _, p in planned if p is not None])
+    native = NativeModule(specs, standalone)
+    if key is not None and native.objects:
+        payload = executable_entry.encode(program, steps, kinds, native)
+        if payload is not None:
+            compile_cache.store(key, payload)
+    return _assemble(program, steps, kinds, native)
+
+
+def _restore(entry):
+    """The executable of a decoded disk-cache entry, or None if it does not fit."""
+    program = entry.program
+    steps = steps_from_groups(entry.groups, program)
+    kernel_steps = [s for s, kind in zip(steps, entry.kinds) if kind == "kernel"]
+    if any(c[0] != len(s.inputs) + len(s.outputs) for s, c in zip(kernel_steps, entry.kernels)):
+        return None
+    specs, standalone = _specs(steps, entry.kinds, [{"counts": c} for c in entry.kernels])
+    if not all(spec.restore(meta) for spec, meta in zip(standalone, entry.standalone)):
+        return None
+    return _assemble(program, steps, entry.kinds, NativeModule(specs, standalone, entry.objects))
+
+
+def _compile_program(program, fingerprint):
+    """Load the executable of ``program`` from the disk cache, or compile (and store) it."""
+    key = None
+    if fingerprint is not None and config.compilation_cache:
+        key = compile_cache.entry_key(fingerprint)
+        entry = executable_entry.decode(compile_cache.load(key), STEP_BUILDERS)
+        executable = _restore(entry) if entry is not None else None
+        if executable is not None:
+            return executable
+    # the passes' output type-checks (tests/test_passes.py); checking it on every
+    # compile would cost more than the passes themselves
+    return build_executable(optimize_program(program, check=False), key)
+
+
+def _assemble(program, steps, kinds, native):
+    """The ``Executable`` running ``steps`` of ``kinds`` with ``native``'s kernels."""
     kind_of = dict(zip(steps, kinds))
     buffers = buffer_plan(program, steps, fresh=lambda s: kind_of[s] in FRESH_KINDS,
                           accepts_buffers=lambda s: kind_of[s] in BUFFER_TAKING_KINDS)
-    native = _native_module(program, planned, kinds)
     slots = slot_numbers(program)
     readers = {v for step, kind in zip(steps, kinds) if kind != "reference"
                for v in step.inputs}
@@ -249,7 +273,7 @@ class CpuBackend:
     def __init__(self):
         self._devices = [CpuDevice(0)]
         self._by_identity = {}      # id(program) -> (program, executable)
-        self._by_text = {}          # serialized program -> executable
+        self._by_fingerprint = {}   # compile_cache.fingerprint(program) -> executable
         self._lock = threading.Lock()
 
     def devices(self):
@@ -272,19 +296,17 @@ class CpuBackend:
         hit = self._by_identity.get(id(program))
         if hit is not None and hit[0] is program:
             return hit[1]
-        text = _structural_key(program)
-        executable = self._by_text.get(text) if text is not None else None
+        fingerprint = compile_cache.fingerprint(program)
+        executable = self._by_fingerprint.get(fingerprint) if fingerprint else None
         if executable is None:
-            # the passes' output type-checks (tests/test_passes.py); checking it on
-            # every compile would cost more than the passes themselves
-            executable = build_executable(optimize_program(program, check=False))
+            executable = _compile_program(program, fingerprint)
         with self._lock:
             if len(self._by_identity) >= self.CACHE_LIMIT:
                 self._by_identity.clear()
-                self._by_text.clear()
+                self._by_fingerprint.clear()
             self._by_identity[id(program)] = (program, executable)
-            if text is not None:
-                self._by_text[text] = executable
+            if fingerprint is not None:
+                self._by_fingerprint[fingerprint] = executable
         return executable
 
 

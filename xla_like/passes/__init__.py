@@ -1,6 +1,8 @@
 """Compiler passes over the IR, each a function ``Program -> Program``.
 
     inline.py    inline_calls: jit/remat/custom-derivative calls become their bodies
+    dots.py      dot_strength_reduction: dot_generals that are not matrix products
+                 become broadcast/mul/reduce_sum, which fuse
     simplify.py  algebraic_simplification: exact identities (x*1, neg(neg x), ...)
     fold.py      constant_folding: small equations with only constant inputs
     cse.py       common_subexpression_elimination
@@ -14,17 +16,18 @@ reordered by any pass.
 """
 from xla_like.passes.cse import common_subexpression_elimination
 from xla_like.passes.dce import dead_code_elimination
+from xla_like.passes.dots import dot_strength_reduction
 from xla_like.passes.fold import constant_folding
 from xla_like.passes.inline import inline_calls
 from xla_like.passes.simplify import algebraic_simplification
 from xla_like.typecheck import typecheck
 
-__all__ = ["optimize", "inline_calls", "algebraic_simplification", "constant_folding",
-           "common_subexpression_elimination", "dead_code_elimination"]
+__all__ = ["optimize", "inline_calls", "dot_strength_reduction", "algebraic_simplification",
+           "constant_folding", "common_subexpression_elimination", "dead_code_elimination"]
 
 # One round; each pass exposes work for the next (folding creates literals that
 # simplification uses, simplification and CSE leave dead equations for DCE).
-PIPELINE = (inline_calls, algebraic_simplification, constant_folding,
+PIPELINE = (inline_calls, dot_strength_reduction, algebraic_simplification, constant_folding,
             algebraic_simplification, common_subexpression_elimination,
             dead_code_elimination)
 MAX_ROUNDS = 4

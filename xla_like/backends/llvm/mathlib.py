@@ -227,7 +227,7 @@ def expm1(em, x):
 
 # ---- log, log1p --------------------------------------------------------------------
 
-def _log_core(em, x, correction=None):
+def log_core(em, x, correction=None):
     """log(x) + correction for finite x > 0 (denormals included)."""
     fmt, b = em.fmt, em.b
     tiny = em.lt(x, em.c(fmt.min_normal))
@@ -260,7 +260,7 @@ def _bits_of(fmt, value):
 
 def log(em, x):
     """Natural log: log(0) = -inf, log(x < 0) = NaN, log(inf) = inf."""
-    y = _log_core(em, x)
+    y = log_core(em, x)
     inf = em.c(math.inf)
     y = em.select(em.eq(x, inf), inf, y)
     y = em.select(em.eq(x, em.c(0.0)), em.neg(inf), y)
@@ -273,7 +273,7 @@ def log1p(em, x):
     u = em.add(em.c(1.0), x)
     # (x - (u - 1)) is the rounding error of 1 + x; log(u + d) ~ log(u) + d/u.
     correction = em.div(em.sub(x, em.sub(u, em.c(1.0))), u)
-    y = _log_core(em, u, correction)
+    y = log_core(em, u, correction)
     inf = em.c(math.inf)
     y = em.select(em.eq(x, inf), inf, y)
     y = em.select(em.eq(x, em.c(-1.0)), em.neg(inf), y)

@@ -31,8 +31,9 @@ the exp/log of mathlib.py.  Measured errors (all <= 2 ulp) are in rules.py's tab
 * asinh(a) = log1p(a + a^2/(1 + sqrt(1 + a^2))) for a <= 2, log(2a + 1/(a + sqrt(a^2 +
   1))) above, log(a) + log 2 beyond 2^28; acosh(x) = log1p(t + sqrt(2t + t^2)) with
   t = x - 1 (exact) below 2, log(2x - 1/(x + sqrt(x^2 - 1))) above, log(x) + log 2
-  beyond 2^28; atanh(a) = log1p(2a + 2a^2/(1 - a))/2 below 1/2, log1p(2a/(1 - a))/2
-  above (1 - a exact there).
+  beyond 2^28 (each form picks its operands by select before one square root, one
+  division and one mathlib.log_core, which is where the time goes); atanh(a) =
+  log1p(2a + 2a^2/(1 - a))/2 below 1/2, log1p(2a/(1 - a))/2 above (1 - a exact there).
 * cbrt, division-free: abs(x) = 2^(3k + r) f with f in [1, 2); a quartic fit of
   f^(-1/3) times 2^(-r/3) (relative error 8e-5), two Newton steps for m^(-1/3)
   (quadratic: ~3e-16), cbrt(m) = m m^(-2/3), then one Newton step on the exact
@@ -166,10 +167,13 @@ def _quarter_turns(em, ax):
                                             b.add(row, em.ci(i)))) for i in range(_CHUNKS)]
     (p0, e0), (p1, e1), (p2, e2), (p3, _) = products
     hi, lo = _mod4(em, p0), em.c(0.0)
-    for term in (_mod4(em, p1), _mod4(em, e0), p2, e1):
+    for term in (_mod4(em, p1), _mod4(em, e0)):
         hi, err = two_sum(em, hi, term)
         lo = em.add(lo, err)
         hi = _mod4(em, hi)
+    for term in (p2, e1):            # below 2^-40: hi stays within [-2, 2] + a hair
+        hi, err = two_sum(em, hi, term)
+        lo = em.add(lo, err)
     return hi, em.add(lo, em.add(p3, e2))
 
 
@@ -237,10 +241,12 @@ def cos(em, x):
 
 
 def _divide(em, num, num_lo, den, den_lo):
-    """(num + num_lo) / (den + den_lo): the double quotient plus one correction step."""
-    t = em.div(num, den)
+    """(num + num_lo) / (den + den_lo): num/den from one reciprocal, plus one correction
+    step on the exact residual (FMA)."""
+    inverse = em.div(em.c(1.0), den)
+    t = em.mul(num, inverse)
     residual = em.sub(em.add(fma(em, em.neg(t), den, num), num_lo), em.mul(t, den_lo))
-    return em.add(t, em.div(residual, den))
+    return fma(em, residual, inverse, t)
 
 
 def tan(em, x):
@@ -376,44 +382,50 @@ def cosh(em, x):
     return em.select(em.isnan(x), x, em.add(h, em.div(em.c(0.25), h)))
 
 
-def _log_large(em, v, huge):
-    """log(v), or log(v) + log 2 where ``huge`` (v is then the argument itself)."""
-    return em.add(mathlib.log(em, v), em.select(huge, em.c(_LN2), em.c(0.0)))
+def _log_or_log1p(em, far, v, u, huge):
+    """log(v) where ``far`` (plus log 2 where ``huge``), else log1p(u): one log core.
+    log1p(u) = log(1 + u) + (u - ((1 + u) - 1)) / (1 + u), as mathlib.log1p."""
+    one_plus = em.add(em.c(1.0), u)
+    correction = em.div(em.sub(u, em.sub(one_plus, em.c(1.0))), one_plus)
+    y = mathlib.log_core(em, em.select(far, v, one_plus),
+                         em.select(far, em.c(0.0), correction))
+    return em.add(y, em.select(huge, em.c(_LN2), em.c(0.0)))
 
 
 def asinh(em, x):
-    """asinh(x), odd."""
+    """asinh(x), odd: one square root, one quotient and one log core for both forms."""
     a = em.unary("fabs", x)
     a2 = em.mul(a, a)
-    near = mathlib.log1p(em, em.add(a, em.div(a2, em.add(em.c(1.0), em.unary(
-        "sqrt", em.add(em.c(1.0), a2))))))
-    huge = em.gt(a, em.c(2.0 ** 28))
-    root = em.unary("sqrt", em.add(a2, em.c(1.0)))
-    mid = em.add(em.add(a, a), em.div(em.c(1.0), em.add(root, a)))
-    far = _log_large(em, em.select(huge, a, mid), huge)
-    y = em.select(em.gt(a, em.c(2.0)), far, near)
+    root = em.unary("sqrt", em.add(em.c(1.0), a2))
+    far, huge = em.gt(a, em.c(2.0)), em.gt(a, em.c(2.0 ** 28))
+    # near: a^2 / (1 + root); far: 1 / (root + a)
+    quotient = em.div(em.select(far, em.c(1.0), a2), em.add(root, em.select(far, a, em.c(1.0))))
+    v = em.select(huge, a, em.add(em.add(a, a), quotient))
+    y = _log_or_log1p(em, far, v, em.add(a, quotient), huge)
+    y = em.select(em.eq(a, em.c(math.inf)), a, y)
     return em.select(em.isnan(x), x, em.copysign(y, x))
 
 
 def acosh(em, x):
-    """acosh(x); NaN below 1."""
+    """acosh(x); NaN below 1: one square root, one quotient and one log core."""
     t = em.sub(x, em.c(1.0))
-    near = mathlib.log1p(em, em.add(t, em.unary("sqrt", fma(em, t, t, em.add(t, t)))))
-    huge = em.gt(x, em.c(2.0 ** 28))
-    root = em.unary("sqrt", fma(em, x, x, em.c(-1.0)))
-    mid = em.sub(em.add(x, x), em.div(em.c(1.0), em.add(x, root)))
-    far = _log_large(em, em.select(huge, x, mid), huge)
-    y = em.select(em.gt(x, em.c(2.0)), far, near)
-    return em.select(em.lt(x, em.c(1.0)), em.c(math.nan), y)
+    far, huge = em.gt(x, em.c(2.0)), em.gt(x, em.c(2.0 ** 28))
+    # sqrt(x^2 - 1), as sqrt(2t + t^2) near 1 (t exact)
+    root = em.unary("sqrt", em.select(far, fma(em, x, x, em.c(-1.0)), fma(em, t, t, em.add(t, t))))
+    v = em.select(huge, x, em.sub(em.add(x, x), em.div(em.c(1.0), em.add(x, root))))
+    y = _log_or_log1p(em, far, v, em.add(t, root), huge)
+    y = em.select(em.eq(x, em.c(math.inf)), x, y)
+    y = em.select(em.lt(x, em.c(1.0)), em.c(math.nan), y)
+    return em.select(em.isnan(x), x, y)
 
 
 def atanh(em, x):
     """atanh(x) = log1p(2a/(1 - a))/2, with 2a/(1 - a) = 2a + 2a^2/(1 - a) below 1/2."""
     a = em.unary("fabs", x)
     twice = em.add(a, a)
-    one_minus = em.sub(em.c(1.0), a)
-    below = fma(em, twice, em.div(a, one_minus), twice)
-    argument = em.select(em.lt(a, em.c(0.5)), below, em.div(twice, one_minus))
+    below = em.lt(a, em.c(0.5))
+    quotient = em.div(em.select(below, a, twice), em.sub(em.c(1.0), a))
+    argument = em.select(below, fma(em, twice, quotient, twice), quotient)
     return em.copysign(em.mul(em.c(0.5), mathlib.log1p(em, argument)), x)
 
 

@@ -18,8 +18,9 @@ Where the code comes from:
   loops vectorize (sin, cos, tan, pow, erf and erfc gather table rows, which needs
   AVX2 or AVX-512).
   Special values follow C99 and NumPy (lgamma(-inf) = -inf, as SciPy's gammaln).
+  nextafter steps the bits (both widths).
 * libm, called per element (the loop then does not vectorize): ``frem`` (fmod) for
-  float rem; nextafter.
+  float rem.
 * specialmath.py: digamma (inline, both widths) and erf_inv (inline, both widths; the
   float64 Newton steps use erf64's erf and erfc).
 * not supported: threefry2x32 (two results; the standalone kernels lower it).
@@ -64,8 +65,7 @@ from llvmlite import ir
 from xla_like import primitives as P
 from xla_like.backends.llvm import (erf64, gamma64, mathlib, mathlib64, pow64, specialmath,
                                     widemath, widemath32)
-from xla_like.backends.llvm.lltypes import (call_external, call_intrinsic, float_format,
-                                            register_type)
+from xla_like.backends.llvm.lltypes import call_intrinsic, float_format, register_type
 
 
 class Site(NamedTuple):
@@ -109,14 +109,6 @@ def by_kind(prim, **impls):
 def _intrinsic(name):
     def impl(b, *args):
         return call_intrinsic(b, name, args[0].type, list(args))
-    return impl
-
-
-def _libm_exact(name):
-    """libm's ``name`` for double, ``name + 'f'`` for float (for exact functions)."""
-    def impl(b, *args):
-        suffix = "f" if args[0].type == ir.FloatType() else ""
-        return call_external(b, name + suffix, args[0].type, list(args))
     return impl
 
 
@@ -215,7 +207,24 @@ by_kind(P.max_p, **_MAX)
 by_kind(P.min_p, **_MIN)
 by_kind(P.pow_p, f=_per_width(widemath32.pow_f32, _inline64(pow64.pow)))
 by_kind(P.atan2_p, f=_per_width(widemath32.atan2_f32, _inline64(mathlib64.atan2)))
-by_kind(P.nextafter_p, f=_libm_exact("nextafter"))
+def _nextafter(b, x, y):
+    """C99 nextafter on the bits: one step of the integer representation toward y; from
+    +-0 the smallest denormal with y's sign; y itself when x == y; NaN if either is."""
+    ity = ir.IntType(x.type.width if isinstance(x.type, ir.IntType) else
+                     (32 if x.type == ir.FloatType() else 64))
+    bits = b.bitcast(x, ity)
+    up = b.fcmp_ordered("<", x, y)
+    negative = b.icmp_signed("<", bits, ir.Constant(ity, 0))
+    step = b.select(b.xor(up, negative), ir.Constant(ity, 1), ir.Constant(ity, -1))
+    out = b.bitcast(b.add(bits, step), x.type)
+    sign_of_y = b.and_(b.bitcast(y, ity), ir.Constant(ity, -(1 << (ity.width - 1))))
+    smallest = b.bitcast(b.or_(sign_of_y, ir.Constant(ity, 1)), x.type)
+    out = b.select(b.fcmp_ordered("==", x, _const_like(0.0, x)), smallest, out)
+    out = b.select(b.fcmp_ordered("==", x, y), y, out)
+    return b.select(b.fcmp_unordered("uno", x, y), b.fadd(x, y), out)
+
+
+by_kind(P.nextafter_p, f=_nextafter)
 
 _BITWISE = ("i", "u", "b")
 by_kind(P.and_p, **dict.fromkeys(_BITWISE, lambda b, x, y: b.and_(x, y)))

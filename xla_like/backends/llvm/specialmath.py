@@ -12,14 +12,14 @@
   function", GPU Computing Gems, 2011) as the first guess, then Newton steps on
   erf(y) = abs(x) for abs(x) <= 1/2, and on log erfc(y) = log(1 - abs(x)) above, where
   1 - abs(x) is exact and the log keeps the steps quadratic far into the tail.
-  float32: 2 steps with widemath's inline float64 erf (vectorizes); float64: 4 steps
-  with libm's erf and erfc (called per element).  erf_inv(+-1) = +-inf, NaN outside
+  float32: 2 steps with widemath's inline float64 erf; float64: 4 steps with erf64's
+  inline erf and erfc (rules.py wires it); both vectorize.  erf_inv(+-1) = +-inf, NaN outside
   [-1, 1], erf_inv(-0) = +0 as SciPy.
 """
 import math
 
 from xla_like.backends.llvm import mathlib, widemath
-from xla_like.backends.llvm.lltypes import F64, call_external
+from xla_like.backends.llvm.lltypes import F64
 from xla_like.backends.llvm.mathlib import Emitter
 
 _PSI_SHIFT = 10
@@ -97,10 +97,6 @@ def _inline_erf_erfc(em, y):
     return e, em.sub(em.c(1.0), e)
 
 
-def _libm_erf_erfc(em, y):
-    return (call_external(em.b, "erf", F64.ty, [y]), call_external(em.b, "erfc", F64.ty, [y]))
-
-
 def erf_inv_wide(em, x, steps, erf_erfc):
     a = em.unary("fabs", x)
     y = em.copysign(_erf_inv_abs(em, a, steps, erf_erfc), x)
@@ -125,4 +121,3 @@ def _float64(fn):
 digamma_f32 = _float32(digamma_wide)
 digamma_f64 = _float64(digamma_wide)
 erf_inv_f32 = _float32(lambda em, x: erf_inv_wide(em, x, 2, _inline_erf_erfc))
-erf_inv_f64 = _float64(lambda em, x: erf_inv_wide(em, x, 4, _libm_erf_erfc))

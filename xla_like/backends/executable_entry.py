@@ -1,0 +1,103 @@
+"""The disk-cache entry of a whole executable, so a process that finds it runs no
+compiler pass at all: no optimization, fusion, kernel planning nor LLVM.
+
+The CPU backend names the entry by the fingerprint of the program it was *given*
+(``compile_cache.fingerprint``: cheap, one loop over the equations), so the entry
+must hold everything the passes would have derived from it:
+
+* the optimized program (``xla_like.serialize`` text: never pickle);
+* its steps: per step, its kind (``cpu.STEP_BUILDERS``), whether it is fused, and
+  the indices of its equations in the optimized program;
+* per fused kernel, what calling it needs (``KernelSpec.counts``), and per
+  standalone kernel its metadata (``StandaloneSpec.metadata``);
+* the object code of every LLVM module (native.py).
+
+The payload is ``native.pack(objects + [metadata JSON])``.  ``decode`` checks the
+shape of every field and returns None for anything that does not fit (the caller
+then compiles from scratch and rewrites the entry); the file's own checksum
+(compile_cache.py) already rejects truncated or corrupted bytes, and the entry's
+name includes a hash of the compiler's sources, so another compiler's entry is
+never found.
+
+Measured (1,000-equation elementwise chain, loaded 2-core machine): decoding the
+optimized program is most of a hit; a hit skips ~16 ms of passes and planning.
+"""
+import json
+from typing import NamedTuple
+
+from xla_like import serialize
+from xla_like.backends.native import pack, unpack
+
+FORMAT = 1
+
+
+class Entry(NamedTuple):
+    program: object         # the optimized Program
+    groups: list            # per step: (eqns, fused), for fusion.steps_from_groups
+    kinds: list             # per step
+    kernels: list           # per fused kernel: KernelSpec.counts()
+    standalone: list        # per standalone kernel: StandaloneSpec.metadata()
+    objects: list           # object code blobs
+
+
+def encode(program, steps, kinds, native):
+    """The payload of an entry for ``program`` (optimized) compiled into ``steps`` of
+    ``kinds`` and ``native`` (a NativeModule); None when the program has no text
+    form (a param the serializer cannot hold)."""
+    try:
+        text = serialize.dumps(program)
+    except (TypeError, ValueError):
+        return None
+    position = {id(eqn): i for i, eqn in enumerate(program.eqns)}
+    metadata = {"format": FORMAT, "program": text,
+                "steps": [[kind, step.fused, [position[id(e)] for e in step.eqns]]
+                          for step, kind in zip(steps, kinds)],
+                "kernels": [spec.counts() for spec in native.specs],
+                "standalone": [spec.metadata() for spec in native.standalone]}
+    return pack(list(native.objects) + [json.dumps(metadata).encode()])
+
+
+def _is_int_list(value, length=None):
+    return isinstance(value, list) and (length is None or len(value) == length) and all(
+        type(v) is int and v >= 0 for v in value)
+
+
+def _groups(steps, eqns, known_kinds):
+    """``(groups, kinds)`` from the entry's steps, or None unless every equation
+    belongs to exactly one step and every kind is known."""
+    if not isinstance(steps, list) or not all(
+            isinstance(s, list) and len(s) == 3 and s[0] in known_kinds
+            and type(s[1]) is bool and _is_int_list(s[2]) for s in steps):
+        return None
+    if sorted(i for s in steps for i in s[2]) != list(range(len(eqns))):
+        return None
+    groups = [(tuple(eqns[i] for i in indices), fused) for _, fused, indices in steps]
+    return groups, [s[0] for s in steps]
+
+
+def decode(payload, known_kinds):
+    """The ``Entry`` in ``payload``, or None when it is not a well-formed entry."""
+    blobs = unpack(payload) if payload is not None else None
+    if not blobs:
+        return None
+    try:
+        metadata = json.loads(blobs[-1].decode())
+    except ValueError:          # UnicodeDecodeError is a ValueError too
+        return None
+    if not (isinstance(metadata, dict) and metadata.get("format") == FORMAT
+            and isinstance(metadata.get("program"), str)):
+        return None
+    try:
+        program = serialize.loads(metadata["program"], check=False)
+    except ValueError:
+        return None
+    split = _groups(metadata.get("steps"), program.eqns, known_kinds)
+    kernels, standalone = metadata.get("kernels"), metadata.get("standalone")
+    if split is None or not isinstance(kernels, list) or not isinstance(standalone, list):
+        return None
+    groups, kinds = split
+    if len(kernels) != kinds.count("kernel") or not all(_is_int_list(k, 3) for k in kernels):
+        return None
+    if len(standalone) != kinds.count("native"):
+        return None
+    return Entry(program, groups, kinds, kernels, standalone, blobs[:-1])
