@@ -205,6 +205,14 @@ def _unknown_kind(m):
     m["steps"][0][0] = "teleport"
 
 
+def _unhashable_kind(m):
+    m["steps"][0][0] = ["kernel"]
+
+
+def _kernel_counts_missing(m):
+    m["kernels"] = m["kernels"][1:]
+
+
 def _wrong_pointer_count(m):
     m["kernels"][0][0] += 1
 
@@ -220,6 +228,7 @@ def _other_format(m):
 @pytest.mark.parametrize("damage", [lambda m: b"[[]]", lambda m: b"not json", lambda m: b"\xff",
                                     _edited(_rename_standalone), _edited(_short_rows),
                                     _edited(_drop_an_equation), _edited(_unknown_kind),
+                                    _edited(_unhashable_kind), _edited(_kernel_counts_missing),
                                     _edited(_wrong_pointer_count), _edited(_bad_program),
                                     _edited(_other_format)])
 def test_an_entry_whose_metadata_does_not_fit_is_recompiled(cache_dir, damage):
@@ -339,3 +348,15 @@ def test_programs_differing_only_in_a_constant_never_share_an_entry(cache_dir, s
             got = CpuBackend().compile(program)(x)[0]
             np.testing.assert_allclose(got, np.exp(x) * c + 1.5, rtol=1e-6)
     assert len(entries(cache_dir)) == 2
+
+
+def test_a_program_without_native_code_is_stored_too(cache_dir):
+    """A BLAS-only program has no object code, but its entry still spares the passes."""
+    import functorch_lite as fl
+    rng = np.random.default_rng(7)
+    a, b = rng.standard_normal((4, 3)), rng.standard_normal((3, 2))
+    program = fl.make_ir(lambda a, b: a @ b)(a, b)
+    assert not CpuBackend().compile(program).loaded_from_disk_cache
+    exe = CpuBackend().compile(program)
+    assert exe.loaded_from_disk_cache and [s.kind for s in exe.steps] == ["blas"]
+    np.testing.assert_allclose(exe(a, b)[0], a @ b, rtol=1e-12)

@@ -206,7 +206,8 @@ def test_matrix_vector_products_become_fused_row_reductions():
         z = fnp.dot(x, w)
         return fl.nn.softplus(z) - y * z
     rng = np.random.default_rng(3)
-    w, xs = rng.standard_normal(7).astype(np.float32), rng.standard_normal((5, 7)).astype(np.float32)
+    w = rng.standard_normal(7).astype(np.float32)
+    xs = rng.standard_normal((5, 7)).astype(np.float32)
     ys = (rng.random(5) < 0.5).astype(np.float32)
     program = fl.make_ir(fl.vmap(fl.grad(loss), in_axes=(None, 0, 0)))(w, xs, ys)
     assert P.dot_general_p in prims(program)

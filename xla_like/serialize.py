@@ -149,7 +149,22 @@ def _decode_array(doc, where):
     return _decode_bytes(doc.get("data"), dtype, shape, where)
 
 
+# aval text -> ShapedArray: a document spells a few avals many times, and parsing
+# them was a third of loading a program (the disk cache's hit path, cpu.py)
+_decoded_avals = {}
+_DECODED_AVALS_LIMIT = 4096
+
+
 def _decode_aval(text, where):
+    aval = _decoded_avals.get(text) if isinstance(text, str) else None
+    if aval is None:
+        aval = _parse_aval(text, where)
+        if len(_decoded_avals) < _DECODED_AVALS_LIMIT:
+            _decoded_avals[text] = aval
+    return aval
+
+
+def _parse_aval(text, where):
     match = _AVAL_RE.match(text) if isinstance(text, str) else None
     if match is None:
         _fail(where, f"expected an aval such as 'f32[3,4]' or '~i32[]', got {_describe(text)}")

@@ -173,7 +173,7 @@ def build_executable(program, key=None):
     kinds = [_kind(s, p) for s, p in planned]
     specs, standalone = _specs(steps, kinds, [{"plan": p} for _, p in planned if p is not None])
     native = NativeModule(specs, standalone)
-    if key is not None and native.objects:
+    if key is not None:         # even without native code: a hit skips the passes
         payload = executable_entry.encode(program, steps, kinds, native)
         if payload is not None:
             compile_cache.store(key, payload)

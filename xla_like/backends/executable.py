@@ -203,10 +203,11 @@ def blas_eligible(eqn):
 def blas_runner(eqn):
     """``dot_general`` as one (batched) ``np.matmul`` with a precomputed layout.
 
-    Not split across the kernels' thread pool: measured on this loaded 2-core machine,
-    a 128x784x512 float32 product took 0.81 ms as one single-threaded call and
-    0.94-1.09 ms as 2 or 4 row/column chunks on two threads (1.0-1.1 ms of CPU time:
-    each chunk packs its own operand panels, and the second core was mostly busy)."""
+    Not split across the kernels' thread pool: measured on this shared 2-core machine,
+    a 128x784x512 float32 product alone took 0.6-1.1 ms as 2 or 4 row/column chunks
+    on two threads against 0.8 ms as one call (1.0-1.1 ms of CPU time split: each
+    chunk packs its own operand panels), and the MLP SGD step was slower split in
+    every A/B run (4.15 against 3.97 ms median, 7.8 against 5.2 ms under load)."""
     lhs, rhs = (a.aval for a in eqn.inputs)
     layout = _layout(lhs, rhs, eqn.outputs[0].aval, eqn.params["dimension_numbers"])
 

@@ -26,6 +26,26 @@ from xla_like.backends.llvm.reductions import initial_state, result, state_types
 
 _PTR = ir.PointerType()
 
+# Elementwise loops (no reduction) over at least INTERLEAVE_MIN_ELEMENTS, with at most
+# INTERLEAVE_MAX_NODES planned nodes, ask the vectorizer to interleave INTERLEAVE
+# vector iterations: its cost model picks 1 for long bodies, which leaves the core's
+# other ports idle along each element's dependency chain.  Measured on the 11-op
+# chain (f32[2^22], one thread, AVX-512): 4.3 ms of CPU time plain, 3.65 ms
+# interleaved twice, 3.4 ms four times, bit-identical results.  Small loops and long
+# bodies keep the default (code size and compile time grow with the count).
+INTERLEAVE = 4
+INTERLEAVE_MIN_ELEMENTS = 1 << 14
+INTERLEAVE_MAX_NODES = 64
+
+
+def interleave_count(plan):
+    """The interleave count hint for ``plan``'s innermost loop, or None."""
+    elementwise = len(plan.loop_sizes) == plan.n_outer and not plan.reductions
+    if elementwise and plan.loop_sizes[plan.n_outer - 1] >= INTERLEAVE_MIN_ELEMENTS \
+            and len(plan.nodes) <= INTERLEAVE_MAX_NODES:
+        return INTERLEAVE
+    return None
+
 
 # ---- the function ------------------------------------------------------------------------
 
@@ -131,7 +151,7 @@ def build_function(module, plan, name):
     body.emit_row_values(plan.n_passes)
     body.store([(k, o) for k, o in enumerate(plan.outputs) if not o.full], body.indices,
                body.scope)
-    close_loops(b, fn, loops, "k")
+    close_loops(b, fn, loops, "k", interleave_count(plan))
     b.branch(done)
     b.position_at_end(done)
     b.ret_void()

@@ -45,15 +45,28 @@ def open_loops(b, fn, bounds, tag, start=None):
     return loops
 
 
-def close_loops(b, fn, loops, tag):
-    """Latch and exit of each loop, innermost first."""
+def close_loops(b, fn, loops, tag, interleave=None):
+    """Latch and exit of each loop, innermost first; ``interleave`` (a count) asks the
+    loop vectorizer to interleave the innermost loop that many times."""
     for d in reversed(range(len(loops))):
         loop = loops[d]
         following = b.add(loop.index, ir.Constant(I64, 1), flags=("nuw", "nsw"))
         loop.index.add_incoming(following, b.block)
         exit_block = fn.append_basic_block(f"{tag}{d}.exit")
-        b.cbranch(b.icmp_signed("<", following, loop.bound), loop.header, exit_block)
+        latch = b.cbranch(b.icmp_signed("<", following, loop.bound), loop.header, exit_block)
+        if interleave and d == len(loops) - 1:
+            latch.set_metadata("llvm.loop", _interleave_loop_id(fn.module, interleave))
         b.position_at_end(exit_block)
+
+
+def _interleave_loop_id(module, count):
+    """A distinct, self-referencing loop ID (``!N = !{!N, !{"...interleave.count", i32
+    count}}``): llvmlite's ``add_metadata`` would share one node between loops."""
+    prop = module.add_metadata([ir.MetaDataString(module, "llvm.loop.interleave.count"),
+                                ir.Constant(ir.IntType(32), count)])
+    loop_id = ir.values.MDValue(module, [prop], name=str(len(module.metadata)))
+    loop_id.operands = (loop_id, prop)
+    return loop_id
 
 
 def offset(b, indices, strides):

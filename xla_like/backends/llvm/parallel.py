@@ -19,7 +19,11 @@ split).
 On this 2-core machine, shared with other agents (load average 2-4), the gain came
 and went: the 11-op chain on 2^22 float32 once ran in 2.6 ms split (4.6 ms of CPU
 time over two cores) against 4.6 ms on one thread, but mostly the process got about
-one core either way and the split only broke even or lost the hand-off cost.
+one core either way and the split only broke even or lost the hand-off cost.  A
+trace of the chain (2^22 float32, 16 chunks, load average 1.5) showed why: the
+calling thread's and the worker's chunks hardly ever overlapped in time (one took
+15 of the 16 chunks while the other's single chunk stalled for 4 ms), so the OS
+ran one of the two threads at a time.
 ``python -m benchmarks.llvm_kernels`` prints both columns to re-measure on a quiet
 machine.  Full reductions (no kept axis: a single outer iteration) never split.
 """
@@ -29,8 +33,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 PARALLEL_THRESHOLD = 1 << 18
 CHUNKS_PER_WORKER = 4
-# a chunk's size when that gives more chunks: a straggling worker (its core taken by
-# another process mid-chunk) then holds up the call for a shorter time
+# a chunk's size when that gives more chunks (2^22 elements: 16 chunks of ~0.2 ms):
+# when one thread runs slower (its core shared), the other takes more of the work
 CHUNK_ELEMENTS = 1 << 18
 
 _pool = None
