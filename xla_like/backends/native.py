@@ -40,7 +40,7 @@ from llvmlite import ir
 
 from xla_like.backends.llvm import parallel
 from xla_like.backends.llvm.codegen import build_function
-from xla_like.backends.llvm.engine import new_target_machine, target_machine
+from xla_like.backends.llvm.engine import new_module, new_target_machine, target_machine
 from xla_like.backends.llvm.plan import make_plan
 from xla_like.backends.llvm.standalone import PlainKernel, StandaloneKernel, linkable
 from xla_like.backends.llvm.standalone import runtime as standalone_runtime
@@ -82,14 +82,6 @@ def _object_caller(engine, name, n_ptrs):
     if not address:
         return None
     return ctypes.PYFUNCTYPE(None, *[ctypes.py_object] * n_ptrs)(address)
-
-
-def new_module(name="executable"):
-    tm = target_machine()
-    module = ir.Module(name=name)
-    module.triple = tm.triple
-    module.data_layout = str(tm.target_data)
-    return module
 
 
 class KernelSpec:
@@ -336,7 +328,7 @@ class NativeModule:
         return _groups(self.specs, parts) if self.specs else []
 
     def _group_ir(self, group):
-        module = new_module()
+        module = new_module("executable")
         for spec in group:
             spec.build(module)
         return str(module)

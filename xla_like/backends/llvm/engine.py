@@ -75,6 +75,22 @@ def new_module(name):
     return module
 
 
+def checked_inputs(args, avals, what):
+    """``args`` as C-contiguous, aligned arrays of ``avals``' dtypes (copied if needed),
+    checked against their shapes; errors name ``what`` was called."""
+    if len(args) != len(avals):
+        raise TypeError(f"{what} takes {len(avals)} inputs "
+                        f"({', '.join(map(str, avals))}), got {len(args)}")
+    arrays = []
+    for i, (value, aval) in enumerate(zip(args, avals)):
+        array = np.require(np.asarray(value, dtype=aval.dtype), requirements="CA")
+        if array.shape != aval.shape:
+            raise TypeError(f"{what} input {i} must have shape {aval.shape} ({aval}), got "
+                            f"shape {array.shape}")
+        arrays.append(array)
+    return arrays
+
+
 class Kernel:
     """A compiled region: ``kernel(*arrays) -> [outputs]``.
 
@@ -112,18 +128,7 @@ class Kernel:
         return str(self._module)
 
     def _inputs(self, args):
-        avals = self.program.in_avals
-        if len(args) != len(avals):
-            raise TypeError(f"compiled kernel takes {len(avals)} inputs "
-                            f"({', '.join(map(str, avals))}), got {len(args)}")
-        arrays = []
-        for i, (value, aval) in enumerate(zip(args, avals)):
-            array = np.require(np.asarray(value, dtype=aval.dtype), requirements="CA")
-            if array.shape != aval.shape:
-                raise TypeError(f"compiled kernel input {i} must have shape {aval.shape} "
-                                f"({aval}), got shape {array.shape}")
-            arrays.append(array)
-        return arrays
+        return checked_inputs(args, self.program.in_avals, "compiled kernel")
 
     def call_into(self, inputs, outputs):
         """Run on C-contiguous arrays of exactly the program's input avals, writing

@@ -18,7 +18,8 @@ import llvmlite.binding as llvm
 import numpy as np
 
 from xla_like.backends.llvm import parallel
-from xla_like.backends.llvm.engine import new_module, new_target_machine, target_machine
+from xla_like.backends.llvm.engine import (checked_inputs, new_module, new_target_machine,
+                                          target_machine)
 from xla_like.backends.llvm.standalone.emit import KernelBuilder
 
 OPT_LEVEL = 2
@@ -37,19 +38,8 @@ def optimize(module, vectorize=True, unroll=False, machine=None):
 
 
 def as_inputs(args, avals):
-    """``args`` as C-contiguous, aligned arrays of ``avals``' dtypes (copied if needed),
-    checked against their shapes."""
-    if len(args) != len(avals):
-        raise TypeError(f"standalone kernel takes {len(avals)} inputs "
-                        f"({', '.join(map(str, avals))}), got {len(args)}")
-    arrays = []
-    for i, (value, aval) in enumerate(zip(args, avals)):
-        array = np.require(np.asarray(value, dtype=aval.dtype), requirements="CA")
-        if array.shape != aval.shape:
-            raise TypeError(f"standalone kernel input {i} must have shape {aval.shape} "
-                            f"({aval}), got shape {array.shape}")
-        arrays.append(array)
-    return arrays
+    """``args`` as C-contiguous arrays of ``avals``' dtypes, checked against their shapes."""
+    return checked_inputs(args, avals, "standalone kernel")
 
 
 class Emitted(NamedTuple):
