@@ -443,34 +443,6 @@ def test_contiguous_slices_are_views_and_others_copy(index, kind):
     assert_matches(CPU_BACKEND.compile(zero_d)(np.float32(2)), [np.float32(3)], False)
 
 
-def test_blas_runs_single_threaded_inside_executables_and_is_restored():
-    """OpenBLAS is held to one thread while an executable that calls BLAS runs (its
-    spinning workers would fight the kernels' pool), then restored; nesting counts."""
-    from xla_like.backends.executable import _openblas_thread_setters, single_threaded_blas
-    setters = _openblas_thread_setters()
-    if setters is None:
-        pytest.skip("NumPy's BLAS is not OpenBLAS")
-    get, _ = setters
-    seen = []
-
-    def fun(a, b):
-        y = a @ b
-        bind(P.debug_callback_p, y, callback=lambda value: seen.append(get()))
-        return y + 1.0
-    rng = np.random.default_rng(13)
-    a, b = rng.standard_normal((5, 4)), rng.standard_normal((4, 3))
-    program = fl.make_ir(fun)(a, b)
-    before = get()
-    got = CPU_BACKEND.compile(program)(a, b)
-    assert seen == [1] and get() == before
-    assert_matches(got, evaluate(program, a, b), approximate=True)
-    with single_threaded_blas:
-        with single_threaded_blas:
-            assert get() == 1
-        assert get() == 1
-    assert get() == before
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_long_elementwise_loops_are_interleaved_and_exact_at_the_edges(dtype):
     """Above the size threshold the elementwise loop carries an interleave hint; the

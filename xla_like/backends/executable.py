@@ -38,22 +38,19 @@ test_compiled_programs.py asserts the set over every primitive's cases):
 
 Control-flow primitives (cond, while, scan) do not exist yet.
 
-BLAS threads: while an executable that calls BLAS runs, OpenBLAS is held to one
-thread (``single_threaded_blas``).  Its worker threads synchronize at a barrier after
-every call and spin-wait between calls; on this 2-core machine, shared with other
-processes, one descheduled worker stalls every call (measured: a 128x784x512 float32
-GEMM 0.8 ms on one thread, 0.5 ms on two when the machine is idle, 4-5 ms on two
-under load; the MLP SGD step 4.4 ms against 22-110 ms).
+BLAS threads: BLAS keeps its own thread count (the user's NumPy setting is never
+changed).  Executables that call BLAS run their loop kernels on the calling thread
+(cpu.py), so the kernel pool and OpenBLAS's spinning workers do not fight.  Measured
+on an idle 2-core machine: the MLP SGD step 2.7 ms with two BLAS threads against
+4.0 ms with BLAS held to one thread (jax.jit: 2.7 ms); under heavy load from other
+processes two-thread BLAS degrades (every library's does).
 """
-import ctypes
 import math
-import threading
 from typing import NamedTuple
 
 import numpy as np
 
 from xla_like import primitives as P
-from xla_like.backends.llvm.standalone import calls_blas as standalone_calls_blas
 from xla_like.ir import Literal, Var
 from xla_like.passes.inline import INLINE_PARAMS
 
@@ -225,69 +222,6 @@ def blas_runner(eqn):
     return run
 
 
-# ---- BLAS threads ----------------------------------------------------------------------
-
-def _openblas_thread_setters():
-    """``(get, set)`` of the OpenBLAS that NumPy loaded (ctypes functions), or None
-    when none is found (another BLAS, or not Linux): then nothing is changed."""
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""),
-                               ("openblas", "64_"), ("openblas", "")):
-            getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-            setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-            if getter is not None and setter is not None:
-                getter.restype, setter.argtypes = ctypes.c_int, [ctypes.c_int]
-                return getter, setter
-    return None
-
-
-class _SingleThreadedBlas:
-    """Context manager: OpenBLAS runs on one thread while any executable that calls
-    BLAS is running (in any thread); the first to enter saves the thread count, the
-    last to leave restores it.  Entering and leaving cost ~1 us."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._active = 0
-        self._saved = None
-        self._setters = False          # found lazily: numpy loads BLAS on first use
-
-    def __enter__(self):
-        with self._lock:
-            if self._setters is False:
-                self._setters = _openblas_thread_setters()
-            if self._active == 0 and self._setters is not None:
-                get, set_threads = self._setters
-                self._saved = get()
-                set_threads(1)
-            self._active += 1
-
-    def __exit__(self, *exc):
-        with self._lock:
-            self._active -= 1
-            if self._active == 0 and self._setters is not None:
-                self._setters[1](self._saved)
-
-
-single_threaded_blas = _SingleThreadedBlas()
-
-
-def calls_blas(infos):
-    """Whether any step calls BLAS: a ``blas`` step, or a native kernel that does
-    (float convolution: im2col + ``np.matmul``)."""
-    return any(info.kind == "blas" or (info.kind == "native" and standalone_calls_blas(
-        info.eqns[0])) for info in infos)
-
-
 # ---- cost model ------------------------------------------------------------------------
 
 TRANSCENDENTAL = {P.exp_p, P.exp2_p, P.expm1_p, P.log_p, P.log1p_p, P.tanh_p, P.logistic_p,
@@ -401,8 +335,7 @@ class Executable:
             self._template[slots[var]] = _check_input(value, var.aval, "constant")
         self._in_slots = tuple(slots[v] for v in program.invars)
         self._out_slots = tuple(slots[a] for a in program.outvars)
-        self._blas_guard = single_threaded_blas if calls_blas(self.steps) else None
-        self._single = None if self._blas_guard else self._single_kernel_call()
+        self._single = self._single_kernel_call()
 
     def _single_kernel_call(self):
         """A program of one step reading exactly its inputs, in order, and giving exactly
@@ -429,10 +362,7 @@ class Executable:
         arrays = self._inputs(args)
         if self._single is not None:
             return list(self._single(*arrays))
-        if self._blas_guard is None:
-            return self._run(arrays)
-        with self._blas_guard:
-            return self._run(arrays)
+        return self._run(arrays)
 
     def _run(self, arrays):
         env = self._template[:]
