@@ -50,12 +50,7 @@ _register_all()
 
 def main():
     """Time this module's cases and print the table."""
-    cases = [c for c in harness.registered_cases() if c.group == GROUP]
-    results = {case.name: harness.run_case(case) for case in cases}
-    print(harness.environment_line())
-    print(harness.format_table(harness.table_rows(results)))
-    for line in harness.full_errors(results):
-        print(f"  {line}")
+    harness.print_group(GROUP)
 
 
 if __name__ == "__main__":

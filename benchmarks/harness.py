@@ -214,3 +214,14 @@ def environment_line():
             parts.append(f"{name} {getattr(module, '__version__', '?')}")
     parts.append(f"{platform.machine()} {platform.system()}")
     return ", ".join(parts)
+
+
+def print_group(group):
+    """Time every registered case of ``group`` and print the table (a module's ``main``)."""
+    cases = [c for c in registered_cases() if c.group == group]
+    with np.errstate(over="ignore"):
+        results = {case.name: run_case(case) for case in cases}
+    print(environment_line())
+    print(format_table(table_rows(results)))
+    for line in full_errors(results):
+        print(f"  {line}")

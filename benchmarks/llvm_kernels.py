@@ -100,12 +100,7 @@ def compile_seconds(n, size=1024):
 
 def main():
     """Time this module's cases and print the table, then compile times."""
-    cases = [c for c in harness.registered_cases() if c.group == GROUP]
-    results = {case.name: harness.run_case(case) for case in cases}
-    print(harness.environment_line())
-    print(harness.format_table(harness.table_rows(results)))
-    for line in harness.full_errors(results):
-        print(f"  {line}")
+    harness.print_group(GROUP)
     compile_seconds(10)
     for n in (1000, 10000):
         seconds, eqns = compile_seconds(n)

@@ -106,13 +106,7 @@ def compile_milliseconds():
 
 def main():
     """Time this module's cases and print the table, then compile times."""
-    cases = [c for c in harness.registered_cases() if c.group == GROUP]
-    with np.errstate(over="ignore"):
-        results = {case.name: harness.run_case(case) for case in cases}
-    print(harness.environment_line())
-    print(harness.format_table(harness.table_rows(results)))
-    for line in harness.full_errors(results):
-        print(f"  {line}")
+    harness.print_group(GROUP)
     for name, ms in compile_milliseconds():
         print(f"compile_standalone {name}: {ms:.1f} ms")
 

@@ -19,3 +19,13 @@ def _private_compilation_cache(tmp_path_factory):
     config.update("compilation_cache_dir", str(tmp_path_factory.mktemp("compilation_cache")))
     yield
     config.update("compilation_cache_dir", previous)
+
+
+@pytest.fixture
+def restore_config():
+    """Put every config option back as it was after the test."""
+    from xla_like.config import config
+    saved = {k: v for k, (v, _) in config.options().items()}
+    yield
+    for k, v in saved.items():
+        config.update(k, v)

@@ -14,14 +14,6 @@ from transforms import core
 from xla_like import primitives as P
 
 
-@pytest.fixture
-def restore_config():
-    saved = {k: v for k, (v, _) in fl.config.options().items()}
-    yield
-    for k, v in saved.items():
-        fl.config.update(k, v)
-
-
 def f(x, y):
     return fnp.tanh(x) * y + fnp.sum(x * x)
 

@@ -17,14 +17,6 @@ from functorch_lite import numpy as fnp
 from xla_like import primitives as P
 
 
-@pytest.fixture
-def restore_config():
-    saved = {k: v for k, (v, _) in fl.config.options().items()}
-    yield
-    for k, v in saved.items():
-        fl.config.update(k, v)
-
-
 def printed(capsys):
     return capsys.readouterr().out.splitlines()
 
