@@ -202,7 +202,7 @@ def jit(fun=None, *, static_argnums=(), static_argnames=(), donate_argnums=()):
     values), compile it, and run the cached executable on later calls.
 
     ``donate_argnums``: positional arguments whose Arrays the call consumes (the
-    executable may reuse their memory); using them afterwards raises an error.
+    memory is not reused yet); using them afterwards raises an error.
 
     >>> f = jit(lambda x: fnp.sin(x) * 2.0)
     >>> f(fnp.ones(3))           # traces and compiles

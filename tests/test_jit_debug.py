@@ -136,6 +136,17 @@ def test_debug_nans_names_primitive_and_line(restore_config):
 
 
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+def test_debug_nans_rerun_does_not_print_again(restore_config, capsys):
+    def f(x):
+        fl.debug.print("x={}", x)
+        return _log_of_shifted(x)
+    fl.config.update("debug_nans", True)
+    with pytest.raises(FloatingPointError):
+        fl.jit(f)(np.ones(2))
+    assert capsys.readouterr().out == "x=[1. 1.]\n"
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
 def test_debug_nans_descends_into_nested_programs(restore_config):
     fl.config.update("debug_nans", True)
     outer = fl.jit(lambda x: fl.checkpoint(fl.jit(_log_of_shifted))(x * 1.0) + 1.0)

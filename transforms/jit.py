@@ -25,9 +25,10 @@ from transforms.vmap import batch_rules, batch_size
 from transforms.vmap_rules import batched_program
 from xla_like.backends import CPU_BACKEND
 from xla_like.config import config
-from xla_like.ir import Literal, intern
+from xla_like.ir import intern
 from xla_like.primitives.higher_order import jit_p
 from xla_like.passes.inline import INLINE_PARAMS
+from xla_like.reference import evaluate_steps
 
 logger = logging.getLogger("functorch_lite")
 
@@ -199,21 +200,10 @@ def first_nan_equation(program, args):
 
 
 def _scan_for_nan(program, args):
-    env = dict(zip(program.constvars, program.consts))
-    env.update(zip(program.invars, args))
-
-    def read(atom):
-        return atom.value if isinstance(atom, Literal) else env[atom]
     with np.errstate(all="ignore"):
-        for eqn in program.eqns:
-            if eqn.prim.effectful and not eqn.outputs:      # e.g. debug.print: skip
-                continue
-            inputs = [read(a) for a in eqn.inputs]
-            outs = eqn.prim.impl(*inputs, **eqn.params)
-            outs = outs if eqn.prim.multiple_results else [outs]
+        for eqn, inputs, outs in evaluate_steps(program, args, run_effects=False):
             if has_nan(outs) and not has_nan(inputs):
                 return eqn, inputs
-            env.update(zip(eqn.outputs, outs))
     return None
 
 

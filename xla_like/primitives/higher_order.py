@@ -84,15 +84,10 @@ def _jit_abstract_eval(*avals, program, name):
     return list(program.out_avals)
 
 
-_backend = []     # [CPU_BACKEND], bound on first use: the backends import this package
-
-
 def _jit_impl(*values, program, name):
     """Run ``program`` compiled for the CPU (compiled once per program, then cached)."""
-    if not _backend:
-        from xla_like.backends.cpu import CPU_BACKEND
-        _backend.append(CPU_BACKEND)
-    return _backend[0].compile(program)(*values)
+    from xla_like.backends.cpu import CPU_BACKEND    # the backends import this package
+    return CPU_BACKEND.compile(program)(*values)
 
 
 # A staged function call: ``program`` runs as one unit (the backend may compile it).
