@@ -51,7 +51,7 @@ from typing import NamedTuple
 import numpy as np
 
 from xla_like import primitives as P
-from xla_like.ir import Literal, Var
+from xla_like.ir import Literal
 from xla_like.passes.inline import INLINE_PARAMS
 
 
@@ -413,7 +413,3 @@ def slot_numbers(program):
         if atom not in slots:
             slots[atom] = len(slots)
     return slots
-
-
-def is_var(atom):
-    return isinstance(atom, Var)

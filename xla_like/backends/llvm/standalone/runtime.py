@@ -128,9 +128,3 @@ class StandaloneKernel:
         outputs = [np.empty(a.shape, a.dtype) for a in self.out_avals]
         self.call_into(as_inputs(args, self.in_avals), outputs)
         return outputs
-
-
-def compile_builder(name, builder, in_avals, out_avals, params):
-    """Emit ``builder(k, in_avals, out_avals, **params)`` into a fresh function and
-    compile it: a ``StandaloneKernel`` over those avals."""
-    return link([emit(name, builder, in_avals, out_avals, params)])[0]
