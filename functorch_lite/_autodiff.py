@@ -13,6 +13,7 @@ from transforms import ops
 from transforms.core import bind
 from transforms.jvp import Zero, float0, tangent_aval
 from transforms.linearize import backward_pass, linearize_flat
+from transforms.tape import TapeTracer, tape_applies, vjp_recorded
 from transforms.pytree import tree_flatten, tree_map, tree_unflatten
 from xla_like import dtypes
 from xla_like import primitives as P
@@ -61,20 +62,34 @@ def _flat_fun(fun, args, kwargs, argnums, has_aux, out_store):
 def _strip_aux(aux):
     """Aux outputs leave the transform as plain primal values."""
     def primal(x):
-        while isinstance(x, jvp_mod.JVPTracer):
-            x = x.primal
+        while isinstance(x, (jvp_mod.JVPTracer, TapeTracer)):
+            x = x.primal if isinstance(x, jvp_mod.JVPTracer) else x.value
         return x
     return tree_map(primal, aux)
 
 
-def _linearize_tree(fun, primals, has_aux):
-    """Linearize ``fun`` at pytree ``primals`` with respect to its float leaves."""
+def _reverse(flat, leaves, diff_mask):
+    """Run ``flat`` for reverse mode: ``(outputs, out_zero, backward)``, where
+    ``backward(cts)`` takes one cotangent per output with ``out_zero`` False and
+    returns one per differentiated leaf (None for zero).  Eagerly (and under vmap)
+    this records and reuses a cached backward program (``transforms/tape.py``)."""
+    if tape_applies():
+        def on_diff(*diff):
+            it = iter(diff)
+            return flat(*[next(it) if d else x for x, d in zip(leaves, diff_mask)])
+        return vjp_recorded(on_diff, [x for x, d in zip(leaves, diff_mask) if d])
+    outs, linear = linearize_flat(flat, leaves, diff_mask)
+    return outs, linear.out_zero, lambda cts: backward_pass(linear, cts)
+
+
+def _reverse_tree(fun, primals, has_aux):
+    """``_reverse`` of ``fun`` at pytree ``primals``, with respect to its float leaves."""
     store = {}
     flat, leaves, in_tree = _flat_fun(fun, primals, {}, tuple(range(len(primals))),
                                       has_aux, store)
     diff_mask = [dtypes.is_inexact(x.aval.dtype) for x in leaves]
-    outs, linear = linearize_flat(flat, leaves, diff_mask)
-    return outs, linear, leaves, in_tree, diff_mask, store
+    outs, out_zero, backward = _reverse(flat, leaves, diff_mask)
+    return outs, out_zero, backward, leaves, in_tree, diff_mask, store
 
 
 def vjp(fun, *primals, has_aux=False):
@@ -83,7 +98,8 @@ def vjp(fun, *primals, has_aux=False):
     >>> out, f_vjp = vjp(fnp.sin, 0.5)
     >>> f_vjp(1.0)      # (cos(0.5),)
     """
-    outs, linear, leaves, in_tree, diff_mask, store = _linearize_tree(fun, primals, has_aux)
+    outs, out_zero, backward, leaves, in_tree, diff_mask, store = _reverse_tree(
+        fun, primals, has_aux)
     out_tree = store["tree"]
 
     def vjp_fun(cotangent):
@@ -92,14 +108,14 @@ def vjp(fun, *primals, has_aux=False):
             raise ValueError(f"vjp: cotangent structure {ct_tree} does not match the "
                              f"output structure {out_tree}")
         cts = []
-        for ct, out, zero in zip(ct_leaves, outs, linear.out_zero):
+        for ct, out, zero in zip(ct_leaves, outs, out_zero):
             ct = asarray(ct, dtype=out.aval.dtype)
             if ct.aval.shape != out.aval.shape:
                 raise ValueError(f"vjp: cotangent of shape {ct.aval.shape} for an output "
                                  f"of shape {out.aval.shape}")
             if not zero:
                 cts.append(ct)
-        in_cts = iter(backward_pass(linear, cts))
+        in_cts = iter(backward(cts))
         result = [next(in_cts) if d else None for d in diff_mask]
         result = [_zeros(tangent_aval(x.aval)) if ct is None else ct
                   for x, ct in zip(leaves, result)]
@@ -121,11 +137,11 @@ def value_and_grad(fun, argnums=0, has_aux=False):
         store = {}
         flat, leaves, in_tree = _flat_fun(fun, args, kwargs, nums, has_aux, store)
         diff_mask = [dtypes.is_inexact(x.aval.dtype) for x in leaves]
-        outs, linear = linearize_flat(flat, leaves, diff_mask)
+        outs, out_zero, backward = _reverse(flat, leaves, diff_mask)
         out = tree_unflatten(store["tree"], outs)
         _check_scalar_output(outs)
-        cts = [] if linear.out_zero[0] else [_one(outs[0].aval.dtype)]
-        in_cts = iter(backward_pass(linear, cts))
+        cts = [] if out_zero[0] else [_one(outs[0].aval.dtype)]
+        in_cts = iter(backward(cts))
         grads = [next(in_cts) if d else None for d in diff_mask]
         grads = [_zeros(tangent_aval(x.aval)) if ct is None else ct
                  for x, ct in zip(leaves, grads)]
@@ -208,7 +224,11 @@ def linearize(fun, *primals):
     >>> y, f_jvp = linearize(fnp.sin, 1.0)
     >>> f_jvp(2.0)                           # 2 cos(1)
     """
-    outs, linear, leaves, in_tree, diff_mask, store = _linearize_tree(fun, primals, False)
+    store = {}
+    flat, leaves, in_tree = _flat_fun(fun, primals, {}, tuple(range(len(primals))), False,
+                                      store)
+    diff_mask = [dtypes.is_inexact(x.aval.dtype) for x in leaves]
+    outs, linear = linearize_flat(flat, leaves, diff_mask)
     out_tree = store["tree"]
 
     def f_jvp(*tangents):

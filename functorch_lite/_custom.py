@@ -80,7 +80,14 @@ class custom_jvp(_CustomBase):
             return f(x), t * fnp.exp(x) / (1.0 + fnp.exp(x))
 
     ``nondiff_argnums`` arguments are static and passed first to the rule.
+
+    Eager ``grad`` runs the rule on every call, with real values.  Setting
+    ``f.rule_is_pure = True`` promises that the function and its rule close over no
+    traced values and have no side effects that must repeat; eager ``grad`` then
+    derives the rule once per input type (and nondiff values) and reuses the result,
+    as functorch_lite's own functions (``nn.relu``, ``nn.logsumexp``, ...) do.
     """
+    rule_is_pure = False
 
     def __init__(self, fun, nondiff_argnums=()):
         super().__init__(fun, nondiff_argnums)
@@ -107,6 +114,8 @@ class custom_jvp(_CustomBase):
             return ([as_operand(x) for x in out_leaves],
                     [as_operand(x) for x in tree_flatten(t_outs)[0]])
         rule = cd.UserRule(self, flat_rule, getattr(self.jvp, "__name__", "jvp"))
+        if self.rule_is_pure:
+            rule.cache_key = (self, tuple(nondiff), in_tree)
         outs = cd.call_custom("jvp", flat_fun, (rule,), leaves, "custom_jvp")
         return tree_unflatten(out_tree[0], outs)
 

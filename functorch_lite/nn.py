@@ -25,6 +25,9 @@ def _logsumexp(x, axis, keepdims):
 _logsumexp.nondiff_argnums = (1, 2)
 
 
+_logsumexp.rule_is_pure = True
+
+
 @_logsumexp.defjvp
 def _logsumexp_jvp(axis, keepdims, primals, tangents):
     (x,), (t,) = primals, tangents
@@ -63,6 +66,9 @@ def relu(x):
     return fnp.maximum(x, 0.0)
 
 
+relu.rule_is_pure = True
+
+
 @relu.defjvp
 def _relu_jvp(primals, tangents):
     (x,), (t,) = primals, tangents
@@ -81,6 +87,9 @@ def softplus(x):
     return fnp.maximum(x, 0.0) + fnp.log1p(fnp.exp(-fnp.abs(x)))   # exact for +-inf too
 
 
+softplus.rule_is_pure = True
+
+
 @softplus.defjvp
 def _softplus_jvp(primals, tangents):
     (x,), (t,) = primals, tangents
@@ -94,6 +103,9 @@ def safe_norm(x, axis=None, keepdims=False):
 
 
 safe_norm.nondiff_argnums = (1, 2)
+
+
+safe_norm.rule_is_pure = True
 
 
 @safe_norm.defjvp

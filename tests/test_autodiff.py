@@ -202,6 +202,6 @@ def test_printing_inside_grad_and_vmap_shows_values():
         seen.append(repr(x))
         return fnp.sum(fnp.sin(x))
     fl.grad(f)(np.array([1.0, 2.0]))
-    assert "by jvp" in seen[0] and "[1., 2.]" in seen[0]
+    assert "by grad" in seen[0] and "[1., 2.]" in seen[0]
     fl.vmap(lambda v: seen.append(repr(v)) or v)(np.array([[3.0, 4.0]]))
     assert "by vmap" in seen[1] and "[[3., 4.]]" in seen[1]

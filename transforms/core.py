@@ -114,6 +114,9 @@ def _raise_not_concrete(prim, args):
 class Interpreter:
     """One application of a transform.  Subclasses implement ``process_primitive``."""
     transform_name = "transform"
+    # An interpreter whose tracers stand for values of another one (``proxy_for``)
+    # maps them with ``unproxy``; closures can carry them into that one's rules.
+    proxy_for = None
 
     def __init__(self):
         self.parent = None
@@ -142,16 +145,26 @@ class interpreter_scope:
 
     def __enter__(self):
         interpreter = self.interpreter
-        interpreter.parent = _current.get()
-        interpreter.below = _UseInterpreter(interpreter.parent)
-        interpreter.active = True
+        attach(interpreter, _current.get())
         self.token = _current.set(interpreter)
         return interpreter
 
     def __exit__(self, *exc):
         _current.reset(self.token)
-        self.interpreter.active = False
+        detach(self.interpreter)
         return False
+
+
+def attach(interpreter, parent):
+    """Activate ``interpreter`` above ``parent`` without making it current (an
+    interpreter that others enter with ``reenter``)."""
+    interpreter.parent = parent
+    interpreter.below = _UseInterpreter(parent)
+    interpreter.active = True
+
+
+def detach(interpreter):
+    interpreter.active = False
 
 
 class _UseInterpreter:

@@ -43,6 +43,7 @@ class UserRule:
 
     def __init__(self, owner, fn, name):
         self.owner, self.fn, self.name = owner, fn, name
+        self.cache_key = None   # set when the rule may be derived once and reused
 
     def __call__(self, *args):
         with _rule_scope(self.owner):

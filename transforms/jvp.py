@@ -77,6 +77,8 @@ class JVPInterpreter(Interpreter):
     def process_primitive(self, prim, args, params):
         primals, tangents, live = [], [], False
         for a in args:
+            if isinstance(a, Tracer) and a._interp.proxy_for is self:
+                a = a._interp.unproxy(a)        # an upgraded recording's value
             if type(a) is JVPTracer and a._interp is self:
                 primals.append(a.primal)
                 tangents.append(a.tangent)

@@ -1,6 +1,6 @@
 """Batching rules of the elementwise and higher-order primitives (``batch_rules``)."""
 from transforms import ops
-from transforms.core import bind, parent_scope, reenter
+from transforms.core import attach, bind, current_interpreter, parent_scope, reenter
 from transforms.staging import stage
 from transforms.vmap import (BatchInterpreter, batch_rules, batch_size, broadcast_batched, defbroadcasting,
                              defvectorized, vmap_flat)
@@ -212,16 +212,24 @@ _collective(C.axis_index_p, _axis_index_body)
 def _reentering(interp, fn, size, pair=False):
     """``fn`` on flat lists of values batched at axis 0, run inside the (still active)
     batch interpreter ``interp`` so values it closes over stay its own; results come back
-    batched at axis 0 (a pair of lists when ``fn`` returns a pair)."""
+    batched at axis 0 (a pair of lists when ``fn`` returns a pair).
+
+    Meanwhile ``interp`` binds into the interpreter that calls ``fn`` (e.g. the staging
+    of the custom call), not its original parent, which must not see that one's values."""
     def batched(*lists):
-        with reenter(interp):
-            ins = [[interp.wrap(x, 0) for x in lst] for lst in lists]
-            out = fn(*ins)
-            n_first = len(out[0]) if pair else None
-            flat = list(out[0]) + list(out[1]) if pair else list(out)
-            pairs = [interp.lift(o) for o in flat]
-        with parent_scope(interp):
-            res = [broadcast_batched(v, b, size, 0) for v, b in pairs]
+        saved = interp.parent, interp.below
+        attach(interp, current_interpreter())
+        try:
+            with reenter(interp):
+                ins = [[interp.wrap(x, 0) for x in lst] for lst in lists]
+                out = fn(*ins)
+                n_first = len(out[0]) if pair else None
+                flat = list(out[0]) + list(out[1]) if pair else list(out)
+                pairs = [interp.lift(o) for o in flat]
+            with parent_scope(interp):
+                res = [broadcast_batched(v, b, size, 0) for v, b in pairs]
+        finally:
+            interp.parent, interp.below = saved
         return (res[:n_first], res[n_first:]) if pair else res
     return batched
 

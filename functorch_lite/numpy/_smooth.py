@@ -19,6 +19,7 @@ def _logaddexp_rule(base_fn, scale):
 def _smooth(fn, rule_factory):
     wrapped = custom_jvp(fn)
     wrapped.defjvp(rule_factory(wrapped))
+    wrapped.rule_is_pure = True
     return wrapped
 
 

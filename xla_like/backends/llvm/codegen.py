@@ -37,6 +37,15 @@ INTERLEAVE = 4
 INTERLEAVE_MIN_ELEMENTS = 1 << 14
 INTERLEAVE_MAX_NODES = 64
 
+# Row kernels with several passes (logsumexp: max, then the sum of exp(x - max)) read
+# each row from memory in pass 0 and from cache in the later passes.  Run one pass
+# after another and a core waits on memory in pass 0, then computes from cache with
+# the memory bus idle.  With PIPELINE_ROWS, row k+1's pass 0 shares one inner loop
+# with row k's pass 1, so the loads of the next row stream in while this one's
+# exponentials are computed; the last row of a call redoes its own pass 0 (from
+# cache) instead of reading past its range.
+PIPELINE_ROWS = True
+
 
 def interleave_count(plan):
     """The interleave count hint for ``plan``'s innermost loop, or None."""
@@ -63,13 +72,15 @@ class _Body:
         self.reduced_node = {n.reduction: i for i, n in enumerate(plan.nodes)
                              if isinstance(n, Reduced)}
 
-    def emit_row_values(self, level):
-        """The non-varying nodes of ``level``, into the per-row scope."""
+    def emit_row_values(self, level, indices=None, scope=None):
+        """The non-varying nodes of ``level``, into the per-row scope (or ``scope``,
+        for the row at ``indices``)."""
         plan = self.plan
+        indices = self.indices if indices is None else indices
+        scope = self.scope if scope is None else scope
         for i, node in enumerate(plan.nodes):
             if plan.levels[i] == level and not plan.varying[i] and not isinstance(node, Reduced):
-                self.scope[i] = EMIT[type(node)](self.b, node, self.params, self.indices,
-                                                 self.scope)
+                scope[i] = EMIT[type(node)](self.b, node, self.params, indices, scope)
 
     def _needed(self, roots):
         """Varying nodes the ``roots`` depend on (nodes are in dependency order)."""
@@ -80,41 +91,105 @@ class _Body:
                 needed.update(a for a in node.args if plan.varying[a])
         return sorted(i for i in needed if plan.varying[i])
 
-    def emit_pass(self, level):
-        """Pass ``level`` over the inner loops: reductions and full outputs of that level."""
-        b, plan = self.b, self.plan
+    def _mine(self, level):
+        """Reductions accumulated in pass ``level`` and full outputs stored there."""
+        plan = self.plan
         mine = [k for k, r in enumerate(plan.reductions) if plan.levels[r.arg] == level]
-        for k in mine:
-            for slot, value in zip(self.accs[k], initial_state(plan.reductions[k].eqn)):
-                b.store(value, slot)
         outputs = [(k, o) for k, o in enumerate(plan.outputs)
                    if o.full and plan.levels[o.node] == level]
-        if plan.inner_size:
-            loops = open_loops(b, self.fn, [ir.Constant(I64, s)
-                                            for s in plan.loop_sizes[plan.n_outer:]], "r")
-            indices = self.indices + [loop.index for loop in loops]
-            values = dict(self.scope)
-            roots = [plan.reductions[k].arg for k in mine] + [o.node for _, o in outputs]
-            for i in self._needed(roots):
-                node = plan.nodes[i]
-                values[i] = EMIT[type(node)](b, node, self.params, indices, values)
-            for k in mine:
-                reduction = plan.reductions[k]
-                state = [b.load(slot) for slot in self.accs[k]]
-                state = step(reduction.eqn, b, state, values[reduction.arg], loops[-1].index)
-                for slot, value in zip(self.accs[k], state):
-                    b.store(value, slot)
-            self.store(outputs, indices, values)
-            close_loops(b, self.fn, loops, "r")
+        return mine, outputs
+
+    def start_pass(self, level):
+        """Set the accumulators of pass ``level``'s reductions to their identities."""
+        for k in self._mine(level)[0]:
+            for slot, value in zip(self.accs[k], initial_state(self.plan.reductions[k].eqn)):
+                self.b.store(value, slot)
+
+    def pass_body(self, level, indices, scope):
+        """One element of pass ``level`` inside the inner loops (at ``indices``, row
+        values from ``scope``): accumulate its reductions, store its full outputs."""
+        b, plan = self.b, self.plan
+        mine, outputs = self._mine(level)
+        values = dict(scope)
+        roots = [plan.reductions[k].arg for k in mine] + [o.node for _, o in outputs]
+        for i in self._needed(roots):
+            node = plan.nodes[i]
+            values[i] = EMIT[type(node)](b, node, self.params, indices, values)
         for k in mine:
+            reduction = plan.reductions[k]
             state = [b.load(slot) for slot in self.accs[k]]
-            self.scope[self.reduced_node[k]] = result(plan.reductions[k].eqn, b, state)
+            state = step(reduction.eqn, b, state, values[reduction.arg], indices[-1])
+            for slot, value in zip(self.accs[k], state):
+                b.store(value, slot)
+        self.store(outputs, indices, values)
+
+    def finish_pass(self, level):
+        """Read pass ``level``'s finished reductions into the row scope."""
+        for k in self._mine(level)[0]:
+            state = [self.b.load(slot) for slot in self.accs[k]]
+            self.scope[self.reduced_node[k]] = result(self.plan.reductions[k].eqn, self.b, state)
+
+    def open_inner(self):
+        return open_loops(self.b, self.fn, [ir.Constant(I64, s)
+                                            for s in self.plan.loop_sizes[self.plan.n_outer:]],
+                          "r")
+
+    def emit_pass(self, level):
+        """Pass ``level`` over the inner loops: reductions and full outputs of that level."""
+        self.start_pass(level)
+        if self.plan.inner_size:
+            loops = self.open_inner()
+            self.pass_body(level, self.indices + [loop.index for loop in loops], self.scope)
+            close_loops(self.b, self.fn, loops, "r")
+        self.finish_pass(level)
 
     def store(self, outputs, indices, values):
         """Store each (output number, Output) at its offset."""
         for k, o in outputs:
             store_value(self.b, values[o.node], self.plan.out_avals[k].dtype, self.outs[k],
                         offset(self.b, indices, o.strides))
+
+
+def pipelined(plan):
+    """Whether ``plan``'s rows are software-pipelined (``_build_pipelined``): a kernel
+    over rows (one outer loop) with at least two passes, where pass 0 accumulates."""
+    return (PIPELINE_ROWS and not tiling.blocked(plan) and plan.n_outer == 1
+            and plan.n_passes >= 2 and plan.inner_size > 0
+            and any(plan.levels[r.arg] == 0 for r in plan.reductions))
+
+
+def _build_pipelined(b, fn, body, start, stop):
+    """Row k's pass 1 and row k+1's pass 0 in one inner loop (see PIPELINE_ROWS)."""
+    plan = body.plan
+    body.indices = [start]                              # prologue: pass 0 of the first row
+    body.emit_row_values(0)
+    body.emit_pass(0)
+    (loop,) = open_loops(b, fn, [stop], "k", start)
+    row = loop.index
+    following = b.add(row, ir.Constant(I64, 1), flags=("nuw", "nsw"))
+    # the last row re-reads itself (from cache) rather than a row past its chunk
+    upcoming = b.select(b.icmp_signed("<", following, stop), following, row)
+    body.indices, body.scope = [row], {}
+    body.emit_row_values(0)
+    body.finish_pass(0)                                 # row k's pass-0 results
+    body.emit_row_values(1)
+    upcoming_scope = {}
+    body.emit_row_values(0, [upcoming], upcoming_scope)
+    body.start_pass(1)
+    body.start_pass(0)
+    inner = body.open_inner()
+    positions = [r.index for r in inner]
+    body.pass_body(1, [row] + positions, body.scope)
+    body.pass_body(0, [upcoming] + positions, upcoming_scope)
+    close_loops(b, fn, inner, "r")
+    body.finish_pass(1)
+    for level in range(2, plan.n_passes):
+        body.emit_row_values(level)
+        body.emit_pass(level)
+    body.emit_row_values(plan.n_passes)
+    body.store([(k, o) for k, o in enumerate(plan.outputs) if not o.full], body.indices,
+               body.scope)
+    close_loops(b, fn, [loop], "k")
 
 
 def build_function(module, plan, name):
@@ -139,10 +214,19 @@ def build_function(module, plan, name):
     bounds = [stop] + [ir.Constant(I64, s) for s in plan.loop_sizes[1:plan.n_outer]]
     if tiling.blocked(plan):
         tiling.build_blocked(b, fn, plan, body, bounds, start)
-        b.branch(done)
-        b.position_at_end(done)
-        b.ret_void()
-        return fn
+    elif pipelined(plan):
+        _build_pipelined(b, fn, body, start, stop)
+    else:
+        _build_rows(b, fn, body, bounds, start)
+    b.branch(done)
+    b.position_at_end(done)
+    b.ret_void()
+    return fn
+
+
+def _build_rows(b, fn, body, bounds, start):
+    """The plain loop nest: per row, its passes one after another."""
+    plan = body.plan
     loops = open_loops(b, fn, bounds, "k", start)
     body.indices = [loop.index for loop in loops]
     for level in range(plan.n_passes):
@@ -152,7 +236,3 @@ def build_function(module, plan, name):
     body.store([(k, o) for k, o in enumerate(plan.outputs) if not o.full], body.indices,
                body.scope)
     close_loops(b, fn, loops, "k", interleave_count(plan))
-    b.branch(done)
-    b.position_at_end(done)
-    b.ret_void()
-    return fn

@@ -1,0 +1,153 @@
+"""Taped eager reverse mode (transforms/tape.py): same gradients as the op-by-op
+path, bit for bit; the backward program is derived once per recording structure and
+never bakes in values; user rules and prints still run on every call."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import functorch_lite as fl
+import functorch_lite._autodiff as autodiff
+import functorch_lite.numpy as fnp
+from transforms import tape
+
+
+def op_by_op(monkeypatch_fn):
+    """Run ``monkeypatch_fn`` with the tape switched off (the linearize + transpose path)."""
+    original = autodiff.tape_applies
+    autodiff.tape_applies = lambda: False
+    try:
+        return monkeypatch_fn()
+    finally:
+        autodiff.tape_applies = original
+
+
+def _mlp_loss(params, x, labels):
+    (w1, b1), (w2, b2) = params
+    h = fnp.tanh(x @ w1 + b1)
+    h = fl.nn.relu(h @ w2 + b2)
+    return -fnp.mean(fnp.sum(fl.nn.log_softmax(h) * labels, axis=1))
+
+
+def _random_mlp(rng, dtype):
+    params = [(rng.standard_normal((5, 4)).astype(dtype), rng.standard_normal(4).astype(dtype)),
+              (rng.standard_normal((4, 3)).astype(dtype), rng.standard_normal(3).astype(dtype))]
+    x = rng.standard_normal((6, 5)).astype(dtype)
+    labels = np.eye(3, dtype=dtype)[rng.integers(0, 3, 6)]
+    return params, x, labels
+
+
+def _assert_trees_identical(a, b):
+    for u, v in zip(fl.tree.leaves(a), fl.tree.leaves(b)):
+        np.testing.assert_array_equal(np.asarray(u), np.asarray(v))
+
+
+@given(st.integers(0, 2**31 - 1), st.sampled_from([np.float32, np.float64]))
+def test_taped_gradients_equal_op_by_op_bit_for_bit(seed, dtype):
+    params, x, labels = _random_mlp(np.random.default_rng(seed), dtype)
+    g = fl.grad(_mlp_loss)
+    taped = g(params, x, labels)
+    _assert_trees_identical(taped, op_by_op(lambda: g(params, x, labels)))
+    _assert_trees_identical(taped, g(params, x, labels))       # the cached program
+
+
+def test_backward_program_is_derived_once_and_reused_on_new_values():
+    rng = np.random.default_rng(0)
+    f = fl.grad(lambda x, c: fnp.sum(fnp.sin(x) * c))
+    tape._backward_cache.clear()
+    for _ in range(3):
+        x, c = rng.standard_normal(4), rng.standard_normal(4)
+        np.testing.assert_allclose(f(x, c), np.cos(x) * c, rtol=1e-12)
+    assert len(tape._backward_cache) == 1
+
+
+def test_python_scalars_and_closed_over_arrays_are_not_baked_in():
+    def loss(x, scale, table):
+        return fnp.sum(x * float(scale) * table)
+    g = fl.grad(loss)
+    x = np.ones(3)
+    for scale in (2.0, -3.0, 0.5):
+        table = np.arange(3.0) * scale
+        np.testing.assert_allclose(g(x, scale, table), scale * table)
+
+
+def test_python_branches_on_values_record_different_programs():
+    def f(x):
+        if fnp.sum(x) > 0:
+            return fnp.sum(x * x)
+        return fnp.sum(fnp.exp(x))
+    g = fl.grad(f)
+    pos, neg = np.array([1.0, 2.0]), np.array([-1.0, -2.0])
+    for _ in range(2):
+        np.testing.assert_allclose(g(pos), 2 * pos)
+        np.testing.assert_allclose(g(neg), np.exp(neg))
+
+
+def test_user_custom_jvp_rule_runs_every_call_on_real_values():
+    seen = []
+
+    @fl.custom_jvp
+    def f(x):
+        return fnp.sin(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        seen.append(float(x))                 # a real value: the rule runs eagerly
+        return f(x), t * 2.0
+    g = fl.grad(lambda x: f(x * 1.0) * 3.0)
+    assert float(g(0.5)) == 6.0 and float(g(0.25)) == 6.0
+    assert seen == [0.5, 0.25]
+
+
+def test_pure_library_rules_are_recorded_not_upgraded():
+    x = np.array([-1.0, 0.0, 2.0])
+    tape._backward_cache.clear()
+    for _ in range(2):
+        np.testing.assert_array_equal(fl.grad(lambda v: fnp.sum(fl.nn.relu(v)))(x),
+                                      [0.0, 0.0, 1.0])
+    assert len(tape._backward_cache) == 1
+
+
+def test_debug_print_inside_grad_prints_once_per_call(capsys):
+    def f(x):
+        fl.debug.print("x={x}", x=x)
+        return fnp.sum(x * x)
+    fl.grad(f)(np.array([1.0, 2.0]))
+    fl.grad(f)(np.array([3.0, 4.0]))
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["x=[1. 2.]", "x=[3. 4.]"]
+
+
+def test_checkpoint_inside_grad_keeps_its_values():
+    f = lambda x: fnp.sum(fl.checkpoint(lambda v: fnp.sin(fnp.sin(v)))(x) * x)
+    x = np.array([0.3, -1.1])
+    _assert_trees_identical(fl.grad(f)(x), op_by_op(lambda: fl.grad(f)(x)))
+
+
+def test_vmap_of_grad_matches_a_loop():
+    rng = np.random.default_rng(1)
+    w, xs = rng.standard_normal(4), rng.standard_normal((5, 4))
+    loss = lambda w, x: fnp.log1p(fnp.exp(-fnp.dot(w, x)))
+    batched = fl.vmap(fl.grad(loss), in_axes=(None, 0))(w, xs)
+    looped = np.stack([fl.grad(loss)(w, x) for x in xs])
+    np.testing.assert_allclose(batched, looped, rtol=1e-12)
+
+
+def test_vjp_with_integer_inputs_and_an_output_without_derivative():
+    def f(x, n):
+        return x * n, fnp.ones(2), n + 1
+    out, f_vjp = fl.vjp(f, np.array([1.0, 2.0]), np.array([3, 4]))
+    ct_x, ct_n = f_vjp((np.array([1.0, 1.0]), np.ones(2), np.array([0, 0])))
+    np.testing.assert_array_equal(ct_x, [3.0, 4.0])
+    assert ct_n.dtype == fl.float0
+
+
+def test_recorded_value_escaping_the_transform_is_reported():
+    leaked = []
+
+    def f(x):
+        leaked.append(x)
+        return fnp.sum(x)
+    fl.grad(f)(np.ones(2))
+    with pytest.raises(fl.EscapedTracerError, match="grad/vjp"):
+        leaked[0] + 1.0

@@ -1,0 +1,437 @@
+"""Taped reverse mode: eager ``grad``/``vjp`` that records, then reuses its backward program.
+
+Reverse mode is linearize + transpose (``transforms/linearize.py``).  Run op by op
+on concrete values, that costs three interpreter layers per operation (JVP, partial
+evaluation, then a transpose rule per tangent equation), all of it Python.  This
+module keeps the same mathematics but moves it off the per-call path:
+
+1. ``TapeInterpreter`` runs the user's function on real values (prints and ``pdb``
+   see them) and records each operation on a differentiated value: primitive,
+   params and which recorded values it used.  Values it did not derive (closed-over
+   arrays, Python scalars) are recorded as *leaves*, by aval only.
+2. The recording's structure is the cache key.  On a miss, the backward program is
+   derived once, symbolically: the recording is replayed under ``linearize`` and
+   ``backward_pass`` inside a staging interpreter, the re-computed forward
+   equations are replaced by the recorded values, and dead code is removed.  The
+   result maps (recorded values it needs, output cotangents) to input cotangents.
+3. The backward program is evaluated with the recorded values.  It contains the same
+   primitives applied to the same values as the op-by-op path, so gradients agree
+   bit for bit (a test pins that).
+
+Functions whose derivative runs user Python (``custom_jvp``/``custom_vjp`` rules,
+``checkpoint``) must run those rules on every call, so the first such operation
+*upgrades* the recording: what was recorded so far is replayed once under JVP +
+partial evaluation, and the rest of the call runs op by op as before.
+
+The tape is used when ``grad``/``vjp`` is outermost or directly under ``vmap``
+(see ``tape_applies``); under staging (``jit``, ``make_ir``) and forward mode the
+op-by-op path is kept, since those programs are traced once anyway.
+"""
+import collections
+
+from transforms.array import Array
+from transforms.core import (Interpreter, Tracer, attach, bind, current_interpreter, detach,
+                             eager, interpreter_scope, parent_scope, reenter)
+from transforms.custom_derivatives import call_custom, custom_call_handlers
+from transforms.jvp import JVPInterpreter, JVPTracer, Zero, tangent_aval
+from transforms.linearize import (LinearFunction, PartialEvalInterpreter, backward_pass,
+                                  linearize_flat, run_program)
+from transforms.staging import StagingInterpreter, StagingTracer
+from transforms.vmap import BatchInterpreter
+from xla_like.ir import Eqn, Literal, Program, Var
+from xla_like.passes import (common_subexpression_elimination, constant_folding,
+                             dead_code_elimination)
+from xla_like.primitives.higher_order import (custom_jvp_call_p, custom_lin_p,
+                                              custom_vjp_call_p, remat_p)
+
+# Primitives whose derivative runs user Python or trades memory on purpose: they
+# upgrade the recording to the op-by-op path (see the module docstring).
+_NEEDS_RULES = frozenset([custom_jvp_call_p, custom_vjp_call_p, custom_lin_p, remat_p])
+
+_CACHE_LIMIT = 256
+_backward_cache = collections.OrderedDict()
+
+
+def tape_applies():
+    """True when reverse mode should record: outermost, or directly under ``vmap``."""
+    interp = current_interpreter()
+    return interp is None or type(interp) is BatchInterpreter
+
+
+class TapeTracer(Tracer):
+    """A recorded value: ``value`` is the real (or parent-traced) value, ``id`` its slot."""
+    __slots__ = ("value", "id", "aval")
+
+    def __init__(self, interp, value, id):
+        self._interp = interp
+        self.value = value
+        self.id = id
+        self.aval = value.aval
+
+    def __repr__(self):
+        return f"Traced<{self.aval}> by grad, value {self.value!r}"
+
+
+class TapeInterpreter(Interpreter):
+    transform_name = "grad"
+
+    def __init__(self):
+        super().__init__()
+        self.values = []        # slot -> value (Array, or a tracer of the parent)
+        self.eqns = []          # (prim, params, input slots, output slots)
+        self.leaves = []        # (slot, aval, kind) for inputs ("in") and leaves ("leaf")
+        self._leaf_slots = {}   # id(value) -> slot
+        self.upgrade = None     # _Upgrade once user rules appear
+
+    # ---- recording ---------------------------------------------------------------
+
+    def new_input(self, value):
+        slot = self._new_slot(value)
+        self.leaves.append((slot, value.aval, "in"))
+        return TapeTracer(self, value, slot)
+
+    def _new_slot(self, value):
+        self.values.append(value)
+        return len(self.values) - 1
+
+    def _leaf(self, value):
+        slot = self._leaf_slots.get(id(value))
+        if slot is None:
+            slot = self._new_slot(value)
+            self._leaf_slots[id(value)] = slot
+            self.leaves.append((slot, value.aval, "leaf"))
+        return slot
+
+    def process_primitive(self, prim, args, params):
+        own = False
+        for a in args:
+            if type(a) is TapeTracer and a._interp is self:
+                own = True
+                break
+        if not own:
+            return self._below(prim, args, params)
+        if self.upgrade is not None or prim in _NEEDS_RULES:
+            return self._upgraded(prim, args, params)
+        values = [a.value if type(a) is TapeTracer else a for a in args]
+        out = self._below(prim, values, params)
+        if prim.effectful and not out:
+            return out                      # a print: it ran, nothing to differentiate
+        if prim.effectful:
+            raise NotImplementedError(f"grad of effectful primitive {prim.name} with outputs")
+        if prim.multiple_results:
+            return self._record(prim, params, args, out)
+        return self._record(prim, params, args, (out,))[0]
+
+    def _record(self, prim, params, args, outs):
+        slots = tuple(a.id if type(a) is TapeTracer else self._leaf(a) for a in args)
+        tracers = [TapeTracer(self, o, self._new_slot(o)) for o in outs]
+        self.eqns.append((prim, params, slots, tuple(t.id for t in tracers)))
+        return tracers
+
+    def _below(self, prim, values, params):
+        if self.parent is None:
+            return eager(prim, values, params)
+        with parent_scope(self):
+            return bind(prim, *values, **params)
+
+    def concrete_value(self, tracer, conversion):
+        value = tracer.value
+        if isinstance(value, Tracer):
+            return value._interp.concrete_value(value, conversion)
+        return value._value
+
+    def describe_tracer(self, tracer):
+        return "It was created by grad/vjp (a recorded value)."
+
+    # ---- the upgrade to the op-by-op path ------------------------------------------
+
+    def _upgraded(self, prim, args, params):
+        up = self.upgrade or self._start_upgrade()
+        with reenter(up.jvp):
+            out = bind(prim, *[up.lift(self, a) for a in args], **params)
+        if prim.multiple_results:
+            return [up.wrap(self, o) for o in out]
+        return up.wrap(self, out)
+
+    def custom_call(self, kind, fun, rules, args, name):
+        """Handler for ``custom_jvp``/``custom_vjp`` functions called on recorded values:
+        a pure rule (``rule_is_pure``) is recorded as one call; others upgrade."""
+        if not any(type(a) is TapeTracer and a._interp is self for a in args):
+            return fun(*args)   # recorded as its body: it may close over recorded values
+        if self.upgrade is None and rules[0].cache_key is not None:
+            call = _CustomCall(kind, fun, rules, name)
+            values = [a.value if type(a) is TapeTracer else a for a in args]
+            with parent_scope(self):
+                # only vmap below: nothing there needs the rules, so run just the body
+                outs = (fun(*values) if _only_batching(self.parent)
+                        else call_custom(kind, fun, rules, values, name))
+            return self._record(_CUSTOM, call, args, outs)
+        up = self.upgrade or self._start_upgrade()
+        with reenter(up.jvp):
+            out = call_custom(kind, fun, rules, [up.lift(self, a) for a in args], name)
+        return [up.wrap(self, o) for o in out]
+
+    def _start_upgrade(self):
+        self.upgrade = _Upgrade(self)
+        self.proxy_for = self.upgrade.jvp
+        return self.upgrade
+
+    def unproxy(self, tracer):
+        return self.upgrade.lifted[tracer.id]
+
+    # ---- finishing -----------------------------------------------------------------
+
+    def finish(self, outputs):
+        """``(primal outputs, out_zero, backward)`` where ``backward(cts)`` maps one
+        cotangent per output with ``out_zero`` False to one per input (None = zero)."""
+        if self.upgrade is not None:
+            return self.upgrade.finish(self, outputs)
+        out_slots = tuple(o.id if type(o) is TapeTracer and o._interp is self
+                          else self._leaf(o) for o in outputs)
+        primals = [self.values[s] for s in out_slots]
+        plan = _backward_plan(self, out_slots)
+        values = [self.values[s] for s in plan.needed]
+
+        def backward(cts):
+            in_cts = iter(plan.run(values, cts))
+            return [None if zero else next(in_cts) for zero in plan.in_zero]
+        return primals, plan.out_zero, backward
+
+
+class _Upgrade:
+    """The JVP-over-partial-evaluation pair that takes over an upgraded recording."""
+
+    def __init__(self, tape):
+        self.pe = PartialEvalInterpreter()
+        attach(self.pe, tape.parent)
+        self.jvp = JVPInterpreter()
+        attach(self.jvp, self.pe)
+        self.lifted = [None] * len(tape.values)
+        for k, (slot, aval, kind) in enumerate(tape.leaves):
+            value = tape.values[slot]
+            self.lifted[slot] = (JVPTracer(self.jvp, value, self.pe.new_input(
+                tangent_aval(aval), f"tangent {k}")) if kind == "in" else value)
+        with reenter(self.jvp):
+            for prim, params, ins, outs in tape.eqns:
+                out = _apply(prim, params, [self.lifted[s] for s in ins])
+                for s, o in zip(outs, out):
+                    self.lifted[s] = o
+
+    def lift(self, tape, x):
+        return self.lifted[x.id] if type(x) is TapeTracer and x._interp is tape else x
+
+    def wrap(self, tape, out):
+        primal = out.primal if type(out) is JVPTracer and out._interp is self.jvp else out
+        self.lifted.append(out)
+        return TapeTracer(tape, primal, tape._new_slot(primal))
+
+    def finish(self, tape, outputs):
+        pairs = [self.jvp.lift(self.lift(tape, o)) for o in outputs]
+        out_zero = [type(t) is Zero for _, t in pairs]
+        program, residuals = self.pe.finish([t for _, t in pairs if type(t) is not Zero])
+        detach(self.jvp)
+        detach(self.pe)
+        consts = [array for _, array in self.pe.constants()]
+        in_avals = [tangent_aval(aval) for _, aval, kind in tape.leaves if kind == "in"]
+        linear = LinearFunction(program, residuals, in_avals, out_zero, consts)
+        primals = [tape.values[o.id] if type(o) is TapeTracer else o for o in outputs]
+        return primals, out_zero, lambda cts: backward_pass(linear, cts)
+
+
+def _only_batching(interp):
+    """True when ``interp`` and all below it are vmaps (nothing differentiates or stages)."""
+    while interp is not None:
+        if type(interp) is not BatchInterpreter:
+            return False
+        interp = interp.parent
+    return True
+
+
+class _CustomCall:
+    """A recorded call of a function with a pure custom rule (``rule_is_pure``)."""
+    __slots__ = ("kind", "fun", "rules", "name")
+
+    def __init__(self, kind, fun, rules, name):
+        self.kind, self.fun, self.rules, self.name = kind, fun, rules, name
+
+    def key(self):
+        return (self.kind, self.rules[0].cache_key)
+
+
+_CUSTOM = object()      # the "primitive" of a recorded ``_CustomCall``
+
+
+def _apply(prim, params, args):
+    """Replay one recorded operation in the current interpreter; a list of outputs."""
+    if prim is _CUSTOM:
+        return call_custom(params.kind, params.fun, params.rules, args, params.name)
+    out = bind(prim, *args, **params)
+    return out if prim.multiple_results else (out,)
+
+
+for _kind in ("jvp", "vjp"):
+    custom_call_handlers[(TapeInterpreter, _kind)] = (
+        lambda interp, kind, fun, rules, args, name:
+        interp.custom_call(kind, fun, rules, args, name))
+
+
+# ---- the backward program ------------------------------------------------------------
+
+def _recording_key(tape, out_slots):
+    eqns = tuple((prim, params.key() if prim is _CUSTOM else _params_key(params), ins)
+                 for prim, params, ins, _ in tape.eqns)
+    return (tuple(tape.leaves), eqns, out_slots)
+
+
+def _backward_plan(tape, out_slots):
+    """The cached ``_BackwardPlan`` for this recording's structure (built on a miss)."""
+    try:
+        key = _recording_key(tape, out_slots)
+        plan = _backward_cache.get(key)
+    except TypeError:                      # an unhashable param: derive, don't cache
+        return _BackwardPlan(tape, out_slots)
+    if plan is None:
+        plan = _BackwardPlan(tape, out_slots)
+        _backward_cache[key] = plan
+        if len(_backward_cache) > _CACHE_LIMIT:
+            _backward_cache.popitem(last=False)
+    else:
+        _backward_cache.move_to_end(key)
+    return plan
+
+
+class _BackwardPlan:
+    """A recording's backward program: ``program(*needed values, *cts) -> input cts``.
+
+    ``out_zero``: outputs whose cotangent is not an input (they do not depend on a
+    differentiated input); ``in_zero``: inputs whose cotangent is zero.
+    """
+
+    def __init__(self, tape, out_slots):
+        with reenter(None):                # derive in a clean context: no transform
+            staged, slot_of, self.out_zero, self.in_zero = _stage_backward(tape, out_slots)
+        program, self.needed = _read_recorded(staged, slot_of)
+        self.program = _tidy(program, len(self.needed))
+        used = _used_vars(self.program)
+        n_values = len(self.needed)
+        keep = [i for i, v in enumerate(self.program.invars) if i >= n_values or v in used]
+        self.needed = [self.needed[i] for i in keep if i < n_values]
+        p = self.program
+        self.program = Program([p.invars[i] for i in keep], p.constvars, p.consts, p.eqns,
+                               p.outvars)
+
+    def run(self, values, cts):
+        if current_interpreter() is None:
+            return _evaluate_eagerly(self.program, [*values, *cts])
+        return run_program(self.program, *values, *cts)
+
+
+def _stage_backward(tape, out_slots):
+    """Stage linearize + transpose of the recording replayed on staged inputs.
+
+    Returns the program (inputs: the leaves, then the cotangents), the recorded slot
+    of each staged primal variable, and the zero patterns of outputs and inputs."""
+    staging = StagingInterpreter("grad")
+    staging.record_source = False
+    in_slots = [slot for slot, _, kind in tape.leaves if kind == "in"]
+    slot_of = {}
+    with interpreter_scope(staging):
+        staged = {slot: staging.new_input(aval, f"v{slot}") for slot, aval, _ in tape.leaves}
+
+        def replay(*diff):
+            env = dict(staged)
+            env.update(zip(in_slots, diff))
+            for prim, params, ins, outs in tape.eqns:
+                results = _apply(prim, params, [env[s] for s in ins])
+                for s, out in zip(outs, results):
+                    env[s] = out
+                    primal = out.primal if type(out) is JVPTracer else out
+                    if type(primal) is StagingTracer and primal._interp is staging:
+                        slot_of.setdefault(primal.var, s)
+            return [env[s] for s in out_slots]
+        _, linear = linearize_flat(replay, [staged[s] for s in in_slots], [True] * len(in_slots))
+        cts = [staging.new_input(tangent_aval(tape.values[s].aval), f"ct{i}")
+               for i, (s, zero) in enumerate(zip(out_slots, linear.out_zero)) if not zero]
+        in_cts = backward_pass(linear, cts)
+        program, captured = staging.finish([ct for ct in in_cts if ct is not None])
+    assert not captured, "the backward program captured an outer value"
+    slot_of.update((staged[s].var, s) for s, _, _ in tape.leaves)
+    return program, slot_of, linear.out_zero, [ct is None for ct in in_cts]
+
+
+def _read_recorded(program, slot_of):
+    """Make every variable that holds a recorded value an input: the equations that
+    re-computed it become dead.  Returns the program (inputs: recorded values, then
+    the cotangents) and the slot of each recorded-value input."""
+    n_leaves = len(program.invars) - sum(1 for v in program.invars if v not in slot_of)
+    var_of = {}
+    for var, s in slot_of.items():
+        var_of.setdefault(s, var)
+    rename = {v: var_of[s] for v, s in slot_of.items() if var_of[s] is not v}
+    needed = sorted(var_of)
+    invars = [var_of[s] for s in needed] + list(program.invars[n_leaves:])
+    eqns = []
+    for e in program.eqns:
+        if all(v in slot_of for v in e.outputs):
+            continue                    # it re-computed recorded values: now inputs
+        if any(v in slot_of for v in e.outputs):    # keep its other outputs only
+            e = Eqn(e.prim, e.inputs, [Var(v.aval) if v in slot_of else v
+                                       for v in e.outputs], e.params, e.source)
+        eqns.append(_rename_inputs(e, rename) if rename else e)
+    outvars = [rename.get(a, a) if isinstance(a, Var) else a for a in program.outvars]
+    return Program(invars, program.constvars, program.consts, eqns, outvars), needed
+
+
+def _rename_inputs(eqn, rename):
+    inputs = [rename.get(a, a) if isinstance(a, Var) else a for a in eqn.inputs]
+    if all(a is b for a, b in zip(inputs, eqn.inputs)):
+        return eqn
+    return Eqn(eqn.prim, inputs, eqn.outputs, eqn.params, eqn.source)
+
+
+def _tidy(program, n_values):
+    """Exact clean-ups: constant folding, CSE, dead code (values are unchanged)."""
+    program = constant_folding(program)
+    program = common_subexpression_elimination(program)
+    return dead_code_elimination(program)
+
+
+def _params_key(params):
+    """Type-aware (``1`` and ``True`` differ at the top level) and hashable."""
+    return tuple((k, v.__class__, v) for k, v in params.items())
+
+
+def _used_vars(program):
+    used = {a for a in program.outvars if isinstance(a, Var)}
+    for eqn in program.eqns:
+        used.update(a for a in eqn.inputs if isinstance(a, Var))
+    return used
+
+
+# ---- evaluation ----------------------------------------------------------------------
+
+def _evaluate_eagerly(program, args):
+    """Run ``program`` on Arrays with each primitive's implementation (no transform is
+    active, so binding would only add the lookups)."""
+    env = dict(zip(program.constvars, program.consts))
+    env.update((v, a._value) for v, a in zip(program.invars, args))
+    for eqn in program.eqns:
+        ins = [a.value if type(a) is Literal else env[a] for a in eqn.inputs]
+        out = eqn.prim.impl(*ins, **eqn.params)
+        if eqn.prim.multiple_results:
+            env.update(zip(eqn.outputs, out))
+        else:
+            env[eqn.outputs[0]] = out
+    return [Array(a.value if type(a) is Literal else env[a], a.aval) for a in program.outvars]
+
+
+def vjp_recorded(fun, primals):
+    """Run ``fun`` (flat list -> flat list) on ``primals``, recording; return
+    ``(outputs, out_zero, backward)`` (see ``TapeInterpreter.finish``).  Only the
+    inexact ``primals`` should be differentiated: pass the others as leaves by
+    closing over them."""
+    tape = TapeInterpreter()
+    with interpreter_scope(tape):
+        ins = [tape.new_input(p) for p in primals]
+        outs = fun(*ins)
+        return tape.finish(outs)
