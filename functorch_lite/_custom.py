@@ -63,6 +63,7 @@ class _CustomBase:
             out_leaves, tree = tree_flatten(self.fun(*full_args(flat)))
             out_tree.append(tree)
             return [as_operand(x) for x in out_leaves]
+        flat_fun.out_tree = out_tree    # for callers that run a cached copy of the body
         nondiff_values = [nondiff[i] for i in self.nondiff_argnums]
         return leaves, in_tree, out_tree, full_args, flat_fun, nondiff_values
 

@@ -37,7 +37,7 @@ from transforms.jvp import JVPInterpreter, JVPTracer, Zero, tangent_aval
 from transforms.linearize import (LinearFunction, PartialEvalInterpreter, backward_pass,
                                   linearize_flat, run_program)
 from transforms.staging import StagingInterpreter, StagingTracer
-from transforms.vmap import BatchInterpreter
+from transforms.vmap import BatchInterpreter, vmap_flat
 from xla_like.ir import Eqn, Literal, Program, Var
 from xla_like.passes import (common_subexpression_elimination, constant_folding,
                              dead_code_elimination)
@@ -163,7 +163,8 @@ class TapeInterpreter(Interpreter):
             values = [a.value if type(a) is TapeTracer else a for a in args]
             with parent_scope(self):
                 # only vmap below: nothing there needs the rules, so run just the body
-                outs = (fun(*values) if _only_batching(self.parent)
+                outs = (_run_pure_body(self.parent, call, values)
+                        if _only_batching(self.parent)
                         else call_custom(kind, fun, rules, values, name))
             return self._record(_CUSTOM, call, args, outs)
         up = self.upgrade or self._start_upgrade()
@@ -247,6 +248,32 @@ def _only_batching(interp):
     return True
 
 
+_PURE_BODY_LIMIT = 256
+_pure_bodies = collections.OrderedDict()
+
+
+def _run_pure_body(interp, call, values):
+    """The body of a pure-rule custom function (``interp`` is None or vmaps only):
+    under one outermost vmap it runs as a batched program staged once per (function,
+    batch layout); otherwise directly."""
+    if interp is None or interp.parent is not None:
+        return call.fun(*values)
+    values, bdims = zip(*[interp.lift(v) for v in values])
+    key = (call.key(), bdims, tuple(v.aval for v in values), interp.axis_size,
+           interp.axis_name)
+    entry = _pure_bodies.get(key)
+    if entry is None:
+        with reenter(None):
+            program, out_bdims = _stage_batched(call.fun, values, bdims, interp)
+        entry = _pure_bodies[key] = (program, out_bdims, call.fun.out_tree[-1])
+        if len(_pure_bodies) > _PURE_BODY_LIMIT:
+            _pure_bodies.popitem(last=False)
+    else:
+        call.fun.out_tree.append(entry[2])
+    outs = _evaluate_eagerly(entry[0], values)
+    return [interp.wrap(o, b) for o, b in zip(outs, entry[1])]
+
+
 class _CustomCall:
     """A recorded call of a function with a pure custom rule (``rule_is_pure``)."""
     __slots__ = ("kind", "fun", "rules", "name")
@@ -319,11 +346,48 @@ class _BackwardPlan:
         p = self.program
         self.program = Program([p.invars[i] for i in keep], p.constvars, p.consts, p.eqns,
                                p.outvars)
+        self._batched = {}          # batch layout -> (batched program, output bdims)
 
     def run(self, values, cts):
-        if current_interpreter() is None:
+        interp = current_interpreter()
+        if interp is None:
             return _evaluate_eagerly(self.program, [*values, *cts])
+        if type(interp) is BatchInterpreter and interp.parent is None:
+            return self._run_batched(interp, [*values, *cts])
         return run_program(self.program, *values, *cts)
+
+    def _run_batched(self, interp, args):
+        """Under an outermost vmap: batch the whole program once (cached per batch
+        layout) and run it eagerly, instead of batching it equation by equation."""
+        values, bdims = zip(*[interp.lift(a) for a in args])
+        key = (bdims, interp.axis_size, interp.axis_name,
+               tuple(v.aval for v, b in zip(values, bdims) if b is not None))
+        batched = self._batched.get(key)
+        if batched is None:
+            program = self.program
+            with reenter(None):
+                batched = _stage_batched(lambda *xs: run_program(program, *xs), values,
+                                         bdims, interp)
+            self._batched[key] = batched
+        program, out_bdims = batched
+        outs = _evaluate_eagerly(program, values)
+        return [interp.wrap(o, b) for o, b in zip(outs, out_bdims)]
+
+
+def _stage_batched(fun, values, bdims, interp):
+    """``fun`` (flat list -> flat list) under ``vmap`` with these input batch dims,
+    staged: the batched program (inputs: the values as given) and the batch dim of
+    each output."""
+    staging = StagingInterpreter("vmap")
+    staging.record_source = False
+    out_bdims = []
+    with interpreter_scope(staging):
+        ins = [staging.new_input(v.aval, f"x{i}") for i, v in enumerate(values)]
+        outs, dims = vmap_flat(fun, ins, list(bdims), interp.axis_size, interp.axis_name)
+        out_bdims.extend(dims)
+        batched, captured = staging.finish(outs)
+    assert not captured, "the batched backward program captured an outer value"
+    return batched, out_bdims
 
 
 def _stage_backward(tape, out_slots):
