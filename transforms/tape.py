@@ -39,8 +39,8 @@ from transforms.linearize import (LinearFunction, PartialEvalInterpreter, backwa
 from transforms.staging import StagingInterpreter, StagingTracer
 from transforms.vmap import BatchInterpreter, vmap_flat
 from xla_like.ir import Eqn, Literal, Program, Var
-from xla_like.passes import (common_subexpression_elimination, constant_folding,
-                             dead_code_elimination)
+from xla_like.passes import (algebraic_simplification, common_subexpression_elimination,
+                             constant_folding, dead_code_elimination)
 from xla_like.primitives.higher_order import (custom_jvp_call_p, custom_lin_p,
                                               custom_vjp_call_p, remat_p)
 
@@ -103,27 +103,43 @@ class TapeInterpreter(Interpreter):
         return slot
 
     def process_primitive(self, prim, args, params):
-        own = False
+        values, slots, own = [], [], False
         for a in args:
             if type(a) is TapeTracer and a._interp is self:
+                values.append(a.value)
+                slots.append(a.id)
                 own = True
-                break
+            else:
+                values.append(a)
+                slots.append(None)
         if not own:
             return self._below(prim, args, params)
         if self.upgrade is not None or prim in _NEEDS_RULES:
             return self._upgraded(prim, args, params)
-        values = [a.value if type(a) is TapeTracer else a for a in args]
         out = self._below(prim, values, params)
-        if prim.effectful and not out:
-            return out                      # a print: it ran, nothing to differentiate
         if prim.effectful:
+            if not out:
+                return out                  # a print: it ran, nothing to differentiate
             raise NotImplementedError(f"grad of effectful primitive {prim.name} with outputs")
+        for i, s in enumerate(slots):
+            if s is None:
+                slots[i] = self._leaf(values[i])
+        recorded = self.values
         if prim.multiple_results:
-            return self._record(prim, params, args, out)
-        return self._record(prim, params, args, (out,))[0]
+            tracers = []
+            for o in out:
+                recorded.append(o)
+                tracers.append(TapeTracer(self, o, len(recorded) - 1))
+            self.eqns.append((prim, params, tuple(slots), tuple(t.id for t in tracers)))
+            return tracers
+        recorded.append(out)
+        slot = len(recorded) - 1
+        self.eqns.append((prim, params, tuple(slots), (slot,)))
+        return TapeTracer(self, out, slot)
 
     def _record(self, prim, params, args, outs):
-        slots = tuple(a.id if type(a) is TapeTracer else self._leaf(a) for a in args)
+        slots = tuple(a.id if type(a) is TapeTracer and a._interp is self else self._leaf(a)
+                      for a in args)
         tracers = [TapeTracer(self, o, self._new_slot(o)) for o in outs]
         self.eqns.append((prim, params, slots, tuple(t.id for t in tracers)))
         return tracers
@@ -160,7 +176,8 @@ class TapeInterpreter(Interpreter):
             return fun(*args)   # recorded as its body: it may close over recorded values
         if self.upgrade is None and rules[0].cache_key is not None:
             call = _CustomCall(kind, fun, rules, name)
-            values = [a.value if type(a) is TapeTracer else a for a in args]
+            values = [a.value if type(a) is TapeTracer and a._interp is self else a
+                      for a in args]
             with parent_scope(self):
                 # only vmap below: nothing there needs the rules, so run just the body
                 outs = (_run_pure_body(self.parent, call, values)
@@ -454,8 +471,9 @@ def _rename_inputs(eqn, rename):
 
 
 def _tidy(program, n_values):
-    """Exact clean-ups: constant folding, CSE, dead code (values are unchanged)."""
-    program = constant_folding(program)
+    """Exact clean-ups: constant folding, identities that hold bit for bit (signed
+    zeros and NaNs included), CSE, dead code: the values are unchanged."""
+    program = algebraic_simplification(constant_folding(program))
     program = common_subexpression_elimination(program)
     return dead_code_elimination(program)
 

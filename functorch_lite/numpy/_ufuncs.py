@@ -8,7 +8,8 @@ import math
 
 from transforms.array import from_scalar
 from transforms.array import Array
-from transforms.core import bind, current_interpreter, same_aval_cache
+from transforms.core import bind, cached_abstract_eval, current_interpreter, same_aval_cache
+from xla_like.ir import ShapedArray, intern
 from xla_like import dtypes
 from xla_like import primitives as P
 from functorch_lite.numpy._convert import (as_operand, broadcast_shapes, broadcast_to, convert,
@@ -21,6 +22,7 @@ _ALL_KINDS = "biufc"
 def _binary(prim, name, kinds=None):
     allowed = _ALL_KINDS if kinds is None else kinds
     known_outputs, impl = same_aval_cache(prim), prim.impl
+    broadcast_outputs = {}      # (aval, aval) -> output aval, for eager broadcasting
 
     def fn(x, y, /):
         try:
@@ -32,6 +34,17 @@ def _binary(prim, name, kinds=None):
                     if out_aval is not None:          # eager, type already checked
                         return Array(impl(x._value, y._value), out_aval)
                 return bind(prim, x, y)
+            if type(x) is Array and type(y) is Array and current_interpreter() is None:
+                # eager, one type, two shapes: NumPy broadcasts the values itself
+                out_aval = broadcast_outputs.get((aval, y.aval))
+                if out_aval is not None:
+                    return Array(impl(x._value, y._value), out_aval)
+                out_aval = _eager_broadcast_aval(prim, aval, y.aval, allowed)
+                if out_aval is not None:
+                    if len(broadcast_outputs) > _BROADCAST_CACHE_LIMIT:
+                        broadcast_outputs.clear()
+                    broadcast_outputs[(aval, y.aval)] = out_aval
+                    return Array(impl(x._value, y._value), out_aval)
         except AttributeError:
             out = eager_scalar_binary(prim, x, y, allowed)    # x * 2.0 in a notebook
             if out is not None:
@@ -43,6 +56,27 @@ def _binary(prim, name, kinds=None):
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` with NumPy broadcasting and type promotion."
     return fn
+
+
+_BROADCAST_CACHE_LIMIT = 4096
+
+
+def _eager_broadcast_aval(prim, a, b, allowed):
+    """The output aval of ``prim`` on operands of one dtype whose shapes broadcast
+    (checked like the staged path: the shapes, then the primitive on the broadcast
+    operands); None when promotion would change a dtype."""
+    if a.dtype != b.dtype or a.weak != b.weak or a.dtype.kind not in allowed:
+        return None
+    shape = broadcast_shapes(a.shape, b.shape)
+    operand = _AvalOnly(intern(ShapedArray(shape, a.dtype, a.weak)))
+    return cached_abstract_eval(prim, (operand, operand), {})
+
+
+class _AvalOnly:
+    __slots__ = ("aval",)
+
+    def __init__(self, aval):
+        self.aval = aval
 
 
 def _to_kind(x, kinds, name):
