@@ -28,6 +28,7 @@ The tape is used when ``grad``/``vjp`` is outermost or directly under ``vmap``
 op-by-op path is kept, since those programs are traced once anyway.
 """
 import collections
+import threading
 
 from transforms.array import Array
 from transforms.core import (Interpreter, Tracer, attach, bind, current_interpreter, detach,
@@ -48,8 +49,37 @@ from xla_like.primitives.higher_order import (custom_jvp_call_p, custom_lin_p,
 # upgrade the recording to the op-by-op path (see the module docstring).
 _NEEDS_RULES = frozenset([custom_jvp_call_p, custom_vjp_call_p, custom_lin_p, remat_p])
 
-_CACHE_LIMIT = 256
-_backward_cache = collections.OrderedDict()
+
+
+class _LRU:
+    """A bounded least-recently-used table, safe to use from several threads."""
+
+    def __init__(self, limit):
+        self.limit, self.table, self.lock = limit, collections.OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.table.get(key)
+            if value is not None:
+                self.table.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self.lock:
+            self.table[key] = value
+            if len(self.table) > self.limit:
+                self.table.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.table.clear()
+
+    def __len__(self):
+        return len(self.table)
+
+
+_backward_cache = _LRU(256)     # recording structure -> _BackwardPlan
+_pure_bodies = _LRU(256)        # (custom function, batch layout) -> batched body
 
 
 def tape_applies():
@@ -265,10 +295,6 @@ def _only_batching(interp):
     return True
 
 
-_PURE_BODY_LIMIT = 256
-_pure_bodies = collections.OrderedDict()
-
-
 def _run_pure_body(interp, call, values):
     """The body of a pure-rule custom function (``interp`` is None or vmaps only):
     under one outermost vmap it runs as a batched program staged once per (function,
@@ -282,9 +308,8 @@ def _run_pure_body(interp, call, values):
     if entry is None:
         with reenter(None):
             program, out_bdims = _stage_batched(call.fun, values, bdims, interp)
-        entry = _pure_bodies[key] = (program, out_bdims, call.fun.out_tree[-1])
-        if len(_pure_bodies) > _PURE_BODY_LIMIT:
-            _pure_bodies.popitem(last=False)
+        entry = (program, out_bdims, call.fun.out_tree[-1])
+        _pure_bodies.put(key, entry)
     else:
         call.fun.out_tree.append(entry[2])
     outs = _evaluate_eagerly(entry[0], values)
@@ -336,11 +361,7 @@ def _backward_plan(tape, out_slots):
         return _BackwardPlan(tape, out_slots)
     if plan is None:
         plan = _BackwardPlan(tape, out_slots)
-        _backward_cache[key] = plan
-        if len(_backward_cache) > _CACHE_LIMIT:
-            _backward_cache.popitem(last=False)
-    else:
-        _backward_cache.move_to_end(key)
+        _backward_cache.put(key, plan)
     return plan
 
 
