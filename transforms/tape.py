@@ -21,11 +21,16 @@ module keeps the same mathematics but moves it off the per-call path:
 Functions whose derivative runs user Python (``custom_jvp``/``custom_vjp`` rules,
 ``checkpoint``) must run those rules on every call, so the first such operation
 *upgrades* the recording: what was recorded so far is replayed once under JVP +
-partial evaluation, and the rest of the call runs op by op as before.
+partial evaluation, and the rest of the call runs op by op as before.  Rules marked
+``rule_is_pure`` (functorch_lite's own: ``nn.relu``, ``nn.logsumexp``, ...) are
+recorded as one call instead, and derived with the rest.
 
 The tape is used when ``grad``/``vjp`` is outermost or directly under ``vmap``
 (see ``tape_applies``); under staging (``jit``, ``make_ir``) and forward mode the
-op-by-op path is kept, since those programs are traced once anyway.
+op-by-op path is kept, since those programs are traced once anyway.  Under an
+outermost ``vmap``, the backward program and pure-rule bodies run as programs
+batched once per batch layout.  Deriving and running the backward program:
+``transforms/tape_backward.py``.
 """
 import collections
 import threading
