@@ -13,12 +13,20 @@ def is_library_file(filename):
     return filename.startswith(_LIBRARY_DIRS)
 
 
+_library_code = {}      # code object -> is it library code (the frame walk is per equation)
+
+
 def user_frame():
     """Return ``SourceInfo`` for the innermost frame outside the library, or None."""
     frame = sys._getframe(1)
     while frame is not None:
         code = frame.f_code
-        if not code.co_filename.startswith(_LIBRARY_DIRS):
+        inside = _library_code.get(code)
+        if inside is None:
+            if len(_library_code) > 100_000:
+                _library_code.clear()
+            inside = _library_code[code] = code.co_filename.startswith(_LIBRARY_DIRS)
+        if not inside:
             return SourceInfo(code.co_filename, frame.f_lineno, code.co_name)
         frame = frame.f_back
     return None
