@@ -13,6 +13,8 @@ import transforms.vmap_reductions  # noqa: F401
 import transforms.vmap_structural  # noqa: F401
 import transforms.jit  # noqa: F401
 import transforms.effect_rules  # noqa: F401
+import transforms.control_flow_rules  # noqa: F401
+import transforms.control_flow_batching  # noqa: F401
 
 from transforms.array import Array  # noqa: F401
 from transforms.errors import ConcretizationError, EscapedTracerError  # noqa: F401

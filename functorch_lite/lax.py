@@ -590,3 +590,5 @@ def _with_init(out, init_value, identity, combine):
     return combine(out, init_value)
 from functorch_lite._collectives import (all_gather, axis_index, pmax, pmean,  # noqa: E402,F401
                                          pmin, psum)
+from functorch_lite._control_flow import (cond, fori_loop, map, scan, switch,  # noqa: E402,F401
+                                          while_loop)

@@ -520,3 +520,44 @@ CASES.update({
 from higher_order_cases import HIGHER_ORDER_CASES  # noqa: E402
 
 CASES.update(HIGHER_ORDER_CASES)
+
+
+# ---- control flow (cond, while, scan): staged from small lax functions ----------------
+
+def _control_flow_cases():
+    """Each case has a bool operand, so (with weak flags only on non-bool operands)
+    the outputs' weak flags are the sub-programs' (strong) ones in every draw."""
+    import functorch_lite as fl
+    from functorch_lite import lax
+    from functorch_lite import numpy as fnp
+
+    def eqn_of(fun, args, prim):
+        (eqn,) = [e for e in fl.make_ir(fun)(*args).eqns if e.prim is prim]
+        return list(args), dict(eqn.params)
+
+    def cond_fun(p, x):
+        return lax.cond(p, lambda x: x * 2.0 - 1.0, lambda x: x * x, x)
+
+    def while_fun(i, x, b):
+        return lax.while_loop(lambda c: c[0] < 3,
+                              lambda c: (c[0] + 1, c[1] * 0.5 + 1.0, ~c[2]), (i, x, b))
+
+    def scan_fun(c, xs, bs):
+        return lax.scan(lambda c, x: (c * 0.5 + x[0], fnp.where(x[1], c, -c)), c, (xs, bs))
+
+    @st.composite
+    def case(draw, prim):
+        dtype = draw(st.sampled_from(FLOATS))
+        x = draw(arrays(dtype, (2,), -4, 4))
+        if prim is P.cond_p:
+            return eqn_of(cond_fun, [np.bool_(draw(st.booleans())), x], prim)
+        if prim is P.while_p:
+            return eqn_of(while_fun, [np.int32(draw(st.integers(0, 3))), x,
+                                      np.bool_(draw(st.booleans()))], prim)
+        length = draw(st.integers(0, 3))
+        return eqn_of(scan_fun, [x, draw(arrays(dtype, (length, 2), -4, 4)),
+                                 draw(arrays(BOOL, (length, 2)))], prim)
+    return {prim: case(prim) for prim in (P.cond_p, P.while_p, P.scan_p)}
+
+
+CASES.update(_control_flow_cases())

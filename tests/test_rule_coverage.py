@@ -26,6 +26,7 @@ LINEAR = {
     "concatenate", "slice", "dynamic_slice", "dynamic_update_slice", "gather", "scatter",
     "scatter_add", "scatter_mul", "reduce_sum", "cumsum", "dot_general",
     "conv_general_dilated", "reduce_window_sum", "psum", "all_gather", "custom_lin", "remat",
+    "cond", "while", "scan",
 }
 
 

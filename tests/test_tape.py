@@ -170,3 +170,22 @@ def test_vmap_of_grad_through_pure_rules_matches_op_by_op_and_loop(seed, x_axis,
     xs0 = xs if x_axis == 0 else xs.T
     looped = [fl.grad(loss)(w[i] if w_axis == 0 else w, xs0[i]) for i in range(n)]
     np.testing.assert_allclose(taped, np.stack(looped), rtol=1e-12)
+
+
+def test_eager_grad_of_loops_matches_unrolled():
+    def with_loops(x):
+        y = fl.lax.fori_loop(0, 3, lambda i, c: fnp.sin(c) * 1.5, x)
+        z = fl.lax.while_loop(lambda c: fnp.sum(c) < 10.0, lambda c: c * 2.0 + 0.5, y)
+        return fnp.sum(z * z)
+
+    def unrolled(x):
+        y = x
+        for _ in range(3):
+            y = fnp.sin(y) * 1.5
+        z = y
+        while float(fnp.sum(z)) < 10.0:
+            z = z * 2.0 + 0.5
+        return fnp.sum(z * z)
+    x = np.array([0.3, 0.7])
+    for _ in range(2):                              # the second call: cached programs
+        np.testing.assert_allclose(fl.grad(with_loops)(x), fl.grad(unrolled)(x), rtol=1e-12)

@@ -156,8 +156,8 @@ class StagingInterpreter(Interpreter):
         raise ConcretizationError(
             f"{self.transform_name} cannot convert a traced value to a Python {conversion} "
             f"at {user_frame()}: {tracer.aval} depends on {_name_list(names)}, whose values "
-            f"are not known while tracing. Use functorch_lite.numpy.where or lax.cond "
-            f"for value-dependent choices, or mark the argument static with "
+            f"are not known while tracing. Use functorch_lite.numpy.where, lax.cond or "
+            f"lax.while_loop for value-dependent choices, or mark the argument static with "
             f"static_argnums/static_argnames.")
 
 

@@ -43,12 +43,17 @@ from transforms.linearize import LinearFunction, PartialEvalInterpreter, backwar
 from transforms.tape_backward import (CUSTOM, BackwardPlan, CustomCall, evaluate_eagerly,
                                       replay_op, stage_batched)
 from transforms.vmap import BatchInterpreter
+from xla_like.primitives.control_flow import while_p
 from xla_like.primitives.higher_order import (custom_jvp_call_p, custom_lin_p,
                                               custom_vjp_call_p, remat_p)
 
 # Primitives whose derivative runs user Python or trades memory on purpose: they
-# upgrade the recording to the op-by-op path (see the module docstring).
-_NEEDS_RULES = frozenset([custom_jvp_call_p, custom_vjp_call_p, custom_lin_p, remat_p])
+# upgrade the recording to the op-by-op path (see the module docstring).  A while
+# loop does too: op by op its trip count is a known value and reverse mode saves one
+# carry per iteration; in a derived program the count is traced, and reverse mode
+# would recompute every carry from the start (quadratic time).
+_NEEDS_RULES = frozenset([custom_jvp_call_p, custom_vjp_call_p, custom_lin_p, remat_p,
+                          while_p])
 
 
 

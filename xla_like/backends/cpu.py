@@ -10,7 +10,8 @@ none of these steps runs):
 2. ``partition``: fused regions (``xla_like.backends.llvm.fusible``) and single
    equations; a region the kernel compiler refuses is split into single equations;
    each single equation gets the first step kind that takes it (``STEP_KINDS``: BLAS,
-   its standalone native kernel, a view, a compiled call), else the reference
+   its standalone native kernel, a view, a compiled call, a loop over compiled
+   sub-programs), else the reference
    fallback (the documented few: executable.py);
 3. ``buffer_plan``: drop values after their last use; kernels and standalone kernels
    write into dead buffers of their outputs' shape and dtype;
@@ -33,6 +34,7 @@ import numpy as np
 from xla_like.backends import compile_cache, executable_entry
 from xla_like.backends.executable import (Executable, RunStep, StepInfo, blas_eligible,
                                           blas_runner, call_eligible, call_runner,
+                                          control_flow_eligible, control_flow_runner,
                                           reference_runner, slot_numbers, view_eligible,
                                           view_runner)
 from xla_like.backends.llvm import fusible
@@ -121,7 +123,7 @@ def _plan_steps(program):
 # step kind -> does it take this single (unfused) equation; the first that does wins,
 # "reference" (the primitive's NumPy impl) takes what none takes: see executable.py
 STEP_KINDS = (("blas", blas_eligible), ("view", view_eligible), ("native", has_standalone),
-              ("call", call_eligible))
+              ("call", call_eligible), ("loop", control_flow_eligible))
 
 
 def _kind(step, plan):
@@ -263,6 +265,9 @@ STEP_BUILDERS = {"kernel": _kernel_step, "native": _native_step,
                  "view": _single_eqn_step(view_runner),
                  "call": _single_eqn_step(
                      lambda eqn, contiguous: call_runner(eqn, contiguous, CPU_BACKEND.compile)),
+                 "loop": _single_eqn_step(
+                     lambda eqn, contiguous: control_flow_runner(eqn, contiguous,
+                                                                 CPU_BACKEND.compile)),
                  "reference": _single_eqn_step(reference_runner)}
 
 

@@ -17,3 +17,5 @@ from xla_like.primitives import collectives  # noqa: F401,E402
 from xla_like.primitives.collectives import *  # noqa: F401,F403,E402
 from xla_like.primitives import effects  # noqa: F401,E402
 from xla_like.primitives.effects import *  # noqa: F401,F403,E402
+from xla_like.primitives import control_flow  # noqa: F401,E402
+from xla_like.primitives.control_flow import *  # noqa: F401,F403,E402
