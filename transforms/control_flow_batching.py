@@ -18,6 +18,7 @@ from transforms.control_flow_rules import stage_closed
 from transforms.core import bind
 from transforms.linearize import run_program
 from transforms.vmap import batch_rules, batch_size, broadcast_batched, move_bdim, vmap_flat
+from transforms.vmap_rules import batched_avals
 from xla_like import dtypes
 from xla_like import primitives as P
 from xla_like.primitives.control_flow import cond_p, scan_p, while_p
@@ -27,12 +28,7 @@ def batch_program(program, in_bdims, size, force):
     """Stage ``vmap`` of ``program`` with inputs batched at ``in_bdims``; outputs that
     come out batched, or that ``force`` marks, are batched at 0.  Returns
     ``(program, out_batched)``."""
-    avals = []
-    for v, b in zip(program.invars, in_bdims):
-        shape = list(v.aval.shape)
-        if b is not None:
-            shape.insert(b, size)
-        avals.append(v.aval.update(shape=shape))
+    avals = batched_avals(program, in_bdims, size)
     out_batched = []
 
     def batched(*xs):

@@ -78,14 +78,21 @@ batch_rules[P.clamp_p] = _clamp_batch
 
 # ---- higher-order primitives: batch the sub-program --------------------------------------
 
-def batched_program(program, in_bdims, size):
-    """Stage ``vmap`` of ``program`` with inputs batched at ``in_bdims`` (outputs at 0)."""
+def batched_avals(program, in_bdims, size):
+    """The avals of ``program``'s inputs with a batch dimension of ``size`` inserted at
+    ``in_bdims`` (None: unbatched)."""
     avals = []
     for v, b in zip(program.invars, in_bdims):
         shape = list(v.aval.shape)
         if b is not None:
             shape.insert(b, size)
         avals.append(v.aval.update(shape=shape))
+    return avals
+
+
+def batched_program(program, in_bdims, size):
+    """Stage ``vmap`` of ``program`` with inputs batched at ``in_bdims`` (outputs at 0)."""
+    avals = batched_avals(program, in_bdims, size)
 
     def batched(*xs):
         outs, out_bdims = vmap_flat(lambda *ys: run_program(program, *ys), list(xs),
