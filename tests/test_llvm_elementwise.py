@@ -255,3 +255,74 @@ def test_non_contiguous_inputs_are_copied():
     for view in (base.T, base[:, ::2], base[::-1]):
         program = fl.make_ir(lambda a: fnp.exp(a) * 2.0)(view)
         assert_matches(compile_elementwise(program)(view), evaluate(program, view), "view")
+
+
+# ---- streaming stores (streaming.py) ---------------------------------------------------------
+
+def _chain_with_specials(n, seed):
+    x = np.random.default_rng(seed).standard_normal(n).astype(np.float32) * 4
+    x[:: max(1, n // 7)] = np.nan
+    x[1:: max(1, n // 5)] = np.inf
+    x[2:: max(1, n // 3)] = -np.inf
+    return x
+
+
+def _chain(x):
+    return fnp.tanh(x) * 0.5 + x * x - fnp.exp(-x) * 0.25, x * 0.1 - 1
+
+
+def _offset_array(n, dtype, offset_bytes):
+    """An n-element array starting ``offset_bytes`` past a 64-byte boundary."""
+    itemsize = np.dtype(dtype).itemsize
+    raw = np.empty(n * itemsize + 128, np.uint8)
+    start = (-raw.ctypes.data) % 64 + offset_bytes
+    return raw[start:start + n * itemsize].view(dtype)
+
+
+@pytest.mark.parametrize("n", [1, 15, 17, 1000, 4099, 70001])
+@pytest.mark.parametrize("offsets", [(0, 0), (4, 4), (60, 60), (0, 4), (8, 48)])
+def test_streaming_kernels_agree_at_any_size_and_alignment(n, offsets, monkeypatch):
+    """With the threshold lowered, every size (not multiples of a vector or a block)
+    and output alignment (equal or different between the two outputs: the fallback)
+    gives the reference's results; the kernel does contain non-temporal stores."""
+    from xla_like.backends.llvm import engine, streaming
+    monkeypatch.setattr(streaming, "STREAM_MIN_BYTES", 64)
+    x = _chain_with_specials(n, n)
+    program = fl.make_ir(_chain)(x)
+    kernel = engine.Kernel(program)
+    assert streaming.streams(kernel.plan, engine.target_machine().triple) == (2 * 4 * n >= 64)
+    if 2 * 4 * n >= 64 and engine.target_machine().triple.startswith("x86_64"):
+        assert "!nontemporal" in kernel.llvm_ir
+    outs = [_offset_array(n, np.float32, off) for off in offsets]
+    kernel.call_into([x], outs)
+    assert_matches(outs, evaluate(program, x), ("stream", n, offsets))
+
+
+@pytest.mark.parametrize("delta", [-1, 0, 37])
+def test_streaming_threshold_and_thread_split(delta):
+    """Sizes at the real threshold (split across threads in chunks that do not start
+    on a 64-byte boundary) agree with the reference."""
+    from xla_like.backends.llvm import engine, streaming
+    n = streaming.STREAM_MIN_BYTES // 8 + delta
+    x = _chain_with_specials(n, 3)
+    program = fl.make_ir(_chain)(x)
+    kernel = engine.Kernel(program)
+    triple = engine.target_machine().triple
+    assert streaming.streams(kernel.plan, triple) == (delta >= 0 and triple.startswith("x86"))
+    assert_matches(kernel(x), evaluate(program, x), ("threshold", n))
+
+
+def test_outputs_from_fresh_mmap_pages_and_other_kernels_do_not_stream():
+    """Outputs of STREAM_MAX_OUTPUT_BYTES or more, row kernels and other targets keep
+    ordinary stores."""
+    from xla_like.backends.llvm import streaming
+    from xla_like.backends.llvm.plan import make_plan
+    triple = "x86_64-unknown-linux-gnu"
+    huge = np.zeros(streaming.STREAM_MAX_OUTPUT_BYTES // 4, np.float32)
+    assert streaming.streams(make_plan(fl.make_ir(lambda x: x * 2.0)(huge[:-1])), triple)
+    assert not streaming.streams(make_plan(fl.make_ir(lambda x: x * 2.0)(huge)), triple)
+    rows = huge.reshape(1024, -1)[:, :2048]
+    centered = make_plan(fl.make_ir(lambda x: x - fnp.max(x, 1, keepdims=True))(rows))
+    assert not streaming.streams(centered, triple)
+    arm = "aarch64-unknown-linux-gnu"
+    assert not streaming.streams(make_plan(fl.make_ir(lambda x: x * 2.0)(huge[:-1])), arm)

@@ -17,7 +17,9 @@ what it accepts (the contract with the fusion pass, documented in regions.py):
     pow64.py, erf64.py, gamma64.py  inline float64 pow, erf/erfc, lgamma
     specialmath.py digamma and erf_inv
     emitters.py   loops, offsets, one emitter per node type
-    codegen.py    plan -> LLVM IR function (loop nest, passes, loads, stores)
+    codegen.py    plan -> LLVM IR function (loop nest, passes, loads, stores;
+                  multi-pass rows software-pipelined)
+    streaming.py  non-temporal stores for large elementwise outputs
     tiling.py     blocked nests: long bodies in segments, column reductions
     engine.py     optimization + MCJIT, and ``Kernel``: call through ctypes
     parallel.py   splitting the outer loop across cores above a size threshold

@@ -15,10 +15,13 @@ loop-carried registers, which the loop vectorizer then splits into partial resul
 After the last pass the row outputs are stored.  Two shapes of kernel get a blocked
 nest instead (tiling.py): very long elementwise bodies (cut into segment loops, so
 compile time stays linear) and column reductions (a block of columns at a time).
+Rows of two or more passes are software-pipelined (PIPELINE_ROWS, below), and large
+elementwise kernels stream their outputs past the caches (streaming.py: the kernel
+is then a small dispatcher over two internal loop functions).
 """
 from llvmlite import ir
 
-from xla_like.backends.llvm import tiling
+from xla_like.backends.llvm import streaming, tiling
 from xla_like.backends.llvm.emitters import (EMIT, I64, close_loops, offset, open_loops,
                                              store_value)
 from xla_like.backends.llvm.plan import Apply, Reduced
@@ -43,7 +46,9 @@ INTERLEAVE_MAX_NODES = 64
 # the memory bus idle.  With PIPELINE_ROWS, row k+1's pass 0 shares one inner loop
 # with row k's pass 1, so the loads of the next row stream in while this one's
 # exponentials are computed; the last row of a call redoes its own pass 0 (from
-# cache) instead of reading past its range.
+# cache) instead of reading past its range.  Measured (logsumexp rows of
+# f32[4096, 4096], one thread, busy machine): 11.4 ms -> 6.2 ms, where the same work
+# on rows already in cache takes 4.9 ms.
 PIPELINE_ROWS = True
 
 
@@ -71,6 +76,7 @@ class _Body:
         self.accs = [[b.alloca(ty) for ty in state_types(r.eqn)] for r in plan.reductions]
         self.reduced_node = {n.reduction: i for i, n in enumerate(plan.nodes)
                              if isinstance(n, Reduced)}
+        self.nontemporal = False        # streaming stores (streaming.py)
 
     def emit_row_values(self, level, indices=None, scope=None):
         """The non-varying nodes of ``level``, into the per-row scope (or ``scope``,
@@ -147,7 +153,7 @@ class _Body:
         """Store each (output number, Output) at its offset."""
         for k, o in outputs:
             store_value(self.b, values[o.node], self.plan.out_avals[k].dtype, self.outs[k],
-                        offset(self.b, indices, o.strides))
+                        offset(self.b, indices, o.strides), self.nontemporal)
 
 
 def pipelined(plan):
@@ -197,6 +203,17 @@ def build_function(module, plan, name):
 
     >>> build_function(ir.Module(), make_plan(program), "kernel")
     """
+    if not streaming.streams(plan, str(module.triple)):
+        return _build_kernel(module, plan, name)
+    plain = _build_kernel(module, plan, name + ".rows")
+    stream = _build_stream(module, plan, name + ".stream")
+    for helper in (plain, stream):
+        helper.linkage = "internal"
+        helper.attributes.add("noinline")      # one copy each; keeps align 64 (below)
+    return streaming.build_dispatcher(module, plan, name, plain, stream)
+
+
+def _new_function(module, plan, name):
     n_ptrs = len(plan.param_avals) + len(plan.out_avals)
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [_PTR] * n_ptrs + [I64, I64]),
                      name)
@@ -204,7 +221,13 @@ def build_function(module, plan, name):
         arg.add_attribute("noalias")
         arg.add_attribute("captures(none)")
     fn.attributes.add("nounwind")
-    start, stop = fn.args[n_ptrs:]
+    return fn
+
+
+def _build_kernel(module, plan, name):
+    """The kernel function ``name(ptrs..., start, stop)`` with ordinary stores."""
+    fn = _new_function(module, plan, name)
+    start, stop = fn.args[-2:]
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     body = _Body(b, fn, plan)
     done = fn.append_basic_block("done")
@@ -220,6 +243,27 @@ def build_function(module, plan, name):
         _build_rows(b, fn, body, bounds, start)
     b.branch(done)
     b.position_at_end(done)
+    b.ret_void()
+    return fn
+
+
+def _build_stream(module, plan, name):
+    """``name(params..., outs..., head, count)`` for a streaming elementwise plan:
+    elements [head, head + count) (count >= 1) with non-temporal stores to outputs
+    that point at element ``head`` and are 64-byte aligned (``align 64``: the
+    vectorizer's stores are then aligned, as x86's non-temporal stores require)."""
+    fn = _new_function(module, plan, name)
+    for arg in fn.args[len(plan.param_avals):-2]:
+        arg.attributes.align = streaming.ALIGN
+    head, count = fn.args[-2:]
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    body = _Body(b, fn, plan)
+    body.nontemporal = True
+    loops = open_loops(b, fn, [count], "k")
+    body.indices = [b.add(head, loops[0].index, flags=("nuw", "nsw"))]
+    body.emit_row_values(0)
+    body.store(list(enumerate(plan.outputs)), [loops[0].index], body.scope)
+    close_loops(b, fn, loops, "k", interleave_count(plan))
     b.ret_void()
     return fn
 

@@ -127,8 +127,16 @@ def emit_apply(b, node, params, indices, values):
 EMIT = {Load: _emit_load, Const: _emit_const, Index: _emit_index, Apply: emit_apply}
 
 
-def store_value(b, value, dtype, base, offset):
+def store_value(b, value, dtype, base, offset, nontemporal=False):
+    """Store ``value`` at ``base[offset]``; ``nontemporal`` marks the store as streaming
+    (``!nontemporal``: written around the caches, see streaming.py).  A streaming store
+    claims twice the element's alignment: LLVM's loop vectorizer widens a non-temporal
+    store only if a 2-element vector of it would be aligned.  Only the vector loop of
+    streaming.py's aligned body runs such stores (its alignment is proven there)."""
     mem = memory_type(dtype)
     if register_type(dtype) != mem:
         value = b.zext(value, mem)
-    b.store(value, _element_pointer(b, base, dtype, offset), align=dtype.itemsize)
+    align = dtype.itemsize * (2 if nontemporal else 1)
+    store = b.store(value, _element_pointer(b, base, dtype, offset), align=align)
+    if nontemporal:
+        store.set_metadata("nontemporal", b.module.add_metadata([ir.Constant(ir.IntType(32), 1)]))

@@ -3,7 +3,8 @@
 The target machine uses the host CPU name and features (AVX2/AVX-512... as present)
 at ``opt=3``; modules go through the new pass manager's O3 pipeline with loop and SLP
 vectorization on.  No fast-math flags are set anywhere except ``reassoc`` on the
-accumulation step of float sums and products (reductions.py): every other float
+accumulation step of float sums and products and ``nsz`` on float max/min
+accumulations (which zero wins a -0.0/+0.0 tie; reductions.py): every other float
 operation is IEEE-exact, so compiled results match the NumPy reference up to the
 documented error of the math functions (and of FMA contraction inside them, via
 ``llvm.fmuladd``) and the reordering of sums.

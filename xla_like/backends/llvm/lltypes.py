@@ -83,13 +83,14 @@ def _get_or_declare(module, name, ret_ty, arg_tys):
     return fn
 
 
-def call_intrinsic(builder, base, ret_ty, args, overloads=None):
+def call_intrinsic(builder, base, ret_ty, args, overloads=None, fastmath=()):
     """Call ``llvm.<base>.<suffixes>``; the suffixes are the types in ``overloads``
-    (default: the return type).  ``call_intrinsic(b, "sqrt", f32, [x])`` -> ``llvm.sqrt.f32``."""
+    (default: the return type); ``fastmath`` flags go on the call.
+    ``call_intrinsic(b, "sqrt", f32, [x])`` -> ``llvm.sqrt.f32``."""
     types = [ret_ty] if overloads is None else overloads
     name = "llvm." + base + "".join("." + type_suffix(t) for t in types)
     fn = _get_or_declare(builder.module, name, ret_ty, [a.type for a in args])
-    return builder.call(fn, args)
+    return builder.call(fn, args, fastmath=fastmath)
 
 
 def call_external(builder, name, ret_ty, args):

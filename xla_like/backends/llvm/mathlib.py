@@ -302,14 +302,13 @@ def log1p(em, x):
 # ---- tanh, logistic -----------------------------------------------------------------
 
 def _expm1_small_nonnegative(em, x):
-    """expm1(x) for 0 <= x <= 2 tanh_clamp (or NaN, which propagates): expm1's k > 0
-    branch, which is exact for k = 0 too, with 2^k built directly (no overflow or
-    denormals here)."""
+    """expm1(x) for 0 <= x <= 2 tanh_clamp (or NaN, which propagates): with s = 2^k
+    (no overflow or denormals here), expm1(x) = s expm1(r) + (s - 1), one FMA that
+    rounds once.  s - 1 is exact up to k = mant + 1; beyond, the result is so far
+    above 1 that tanh's e / (e + 2) rounds to 1 either way."""
     k, r = reduce_ln2(em, x)
-    capped = em.b.select(em.b.icmp_signed(">", k, em.ci(em.fmt.mant + 2)),
-                         em.ci(em.fmt.mant + 2), k)
-    one_minus = em.sub(em.c(1.0), em.pow2i(em.b.neg(capped)))
-    return em.mul(em.add(expm1_poly(em, r), one_minus), em.pow2i(k))
+    s = em.pow2i(k)
+    return em.fma(expm1_poly(em, r), s, em.sub(s, em.c(1.0)))
 
 
 def tanh(em, x):

@@ -11,7 +11,9 @@ several partial sums (one per vector lane and unrolled copy) and add them at the
 end, as NumPy's pairwise summation also reorders.  The result differs from a
 sequential sum by rounding only (relative error ~ n_partial * eps * sum(abs(x))).
 ``max``/``min`` use ``llvm.maximum``/``llvm.minimum`` (NaN-propagating, exactly
-associative, vectorizable); ties between -0.0 and +0.0 may pick either zero.
+associative, vectorizable); ties between -0.0 and +0.0 may pick either zero, and the
+calls say so (``nsz``): x86 then needs no sign test per element (3 vector
+instructions a step instead of 6: a row max reads at memory speed).
 
 ``argmax``/``argmin`` (``ARG_REDUCERS``) are fusible too: argreduce.py rewrites each
 into a max/min and a min of positions before planning, which vectorizes where a
@@ -29,6 +31,7 @@ from xla_like.backends.llvm.lltypes import call_intrinsic, register_type
 from xla_like.primitives.reductions import highest, lowest
 
 _REASSOC = ("reassoc",)
+_NSZ = ("nsz",)             # either zero may win a -0.0/+0.0 tie (module docstring)
 
 
 class Reducer(NamedTuple):
@@ -45,9 +48,9 @@ def _fmul(b, acc, x):
     return b.fmul(acc, x, flags=_REASSOC)
 
 
-def _intrinsic(name):
+def _intrinsic(name, fastmath=()):
     def combine(b, acc, x):
-        return call_intrinsic(b, name, acc.type, [acc, x])
+        return call_intrinsic(b, name, acc.type, [acc, x], fastmath=fastmath)
     return combine
 
 
@@ -74,10 +77,12 @@ def _all_ones(dtype):
 REDUCERS = {
     P.reduce_sum_p: Reducer(lambda dt: 0, "iuf", dict(f=_fadd, i=_iadd, u=_iadd)),
     P.reduce_prod_p: Reducer(lambda dt: 1, "iuf", dict(f=_fmul, i=_imul, u=_imul)),
-    P.reduce_max_p: Reducer(lowest, "biuf", dict(f=_intrinsic("maximum"), i=_intrinsic("smax"),
-                                                 u=_intrinsic("umax"), b=_or)),
-    P.reduce_min_p: Reducer(highest, "biuf", dict(f=_intrinsic("minimum"), i=_intrinsic("smin"),
-                                                  u=_intrinsic("umin"), b=_and)),
+    P.reduce_max_p: Reducer(lowest, "biuf", dict(f=_intrinsic("maximum", _NSZ),
+                                                 i=_intrinsic("smax"), u=_intrinsic("umax"),
+                                                 b=_or)),
+    P.reduce_min_p: Reducer(highest, "biuf", dict(f=_intrinsic("minimum", _NSZ),
+                                                  i=_intrinsic("smin"), u=_intrinsic("umin"),
+                                                  b=_and)),
     P.reduce_and_p: Reducer(_all_ones, "biu", dict(i=_and, u=_and, b=_and)),
     P.reduce_or_p: Reducer(lambda dt: False if dt.kind == "b" else 0, "biu",
                            dict(i=_or, u=_or, b=_or)),
