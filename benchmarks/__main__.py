@@ -12,7 +12,7 @@ from benchmarks import harness
 
 # Benchmark modules, imported in this order; each registers its cases.
 MODULES = ("eager_overhead", "autodiff", "batching", "compiled_elementwise", "jit_cases",
-           "llvm_kernels", "llvm_standalone")
+           "llvm_kernels", "llvm_standalone", "control_flow")
 
 
 def _load_modules():

@@ -14,7 +14,9 @@ import transforms.vmap_structural  # noqa: F401
 import transforms.jit  # noqa: F401
 import transforms.effect_rules  # noqa: F401
 import transforms.control_flow_rules  # noqa: F401
+import transforms.control_flow_while  # noqa: F401
 import transforms.control_flow_batching  # noqa: F401
+import transforms.linalg_rules  # noqa: F401
 
 from transforms.array import Array  # noqa: F401
 from transforms.errors import ConcretizationError, EscapedTracerError  # noqa: F401
@@ -33,3 +35,4 @@ from functorch_lite._jacobians import hessian, jacfwd, jacrev  # noqa: F401
 from functorch_lite._jit import jit  # noqa: F401
 from functorch_lite._vmap import vmap  # noqa: F401
 from functorch_lite import ad, debug, lax, nn, random  # noqa: F401
+from functorch_lite import scipy  # noqa: F401,E402

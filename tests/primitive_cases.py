@@ -478,6 +478,35 @@ def reduce_window_case(choices, special=False):
     return case()
 
 
+# ---- linear algebra (stacks of matrices, valid by construction) -------------------------
+
+def _matrices(draw, rows, cols):
+    """A float stack (batch..., rows, cols) with entries in [-1, 1]; batch rank 0-2."""
+    batch = draw(shapes(0, 2, 0, 2))
+    return draw(arrays(draw(st.sampled_from(FLOATS)), batch + (rows, cols), -1, 1))
+
+
+@st.composite
+def linalg_case(draw, prim):
+    n, m = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    if prim is P.qr_p:
+        return [_matrices(draw, m, n)], {"full_matrices": draw(st.booleans())}
+    if prim is P.svd_p:
+        return [_matrices(draw, m, n)], {"full_matrices": draw(st.booleans()),
+                                         "compute_uv": draw(st.booleans())}
+    a = _matrices(draw, n, n)
+    eye = np.eye(n, dtype=a.dtype)
+    if prim is P.cholesky_p:                     # symmetric positive definite
+        return [a @ np.swapaxes(a, -1, -2) + n * eye], {}
+    if prim is P.eigh_p:                         # symmetric
+        return [(a + np.swapaxes(a, -1, -2)) / 2], {"lower": draw(st.booleans())}
+    if prim is P.lu_p:
+        return [a], {}
+    b = draw(arrays(a.dtype, a.shape[:-1] + (draw(st.integers(0, 3)),), -1, 1))
+    params = {k: draw(st.booleans()) for k in ("lower", "transpose_a", "unit_diagonal")}
+    return [a + 3 * eye, b], params              # a diagonal in [2, 4]: well conditioned
+
+
 # ---- the table --------------------------------------------------------------------------
 
 CASES = {prim: unary_case(*spec) for prim, spec in UNARY.items()}
@@ -516,6 +545,8 @@ CASES.update({
     P.reduce_window_max_p: reduce_window_case(ALL, special=True),
     P.reduce_window_min_p: reduce_window_case(ALL, special=True),
 })
+CASES.update({prim: linalg_case(prim) for prim in (P.cholesky_p, P.triangular_solve_p,
+                                                   P.lu_p, P.qr_p, P.eigh_p, P.svd_p)})
 
 from higher_order_cases import HIGHER_ORDER_CASES  # noqa: E402
 

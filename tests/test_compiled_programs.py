@@ -321,8 +321,10 @@ def test_small_and_wide_integer_kernels(dtype):
 
 # The primitives whose cases a compiled program still runs through their NumPy
 # reference implementation: exactly the set documented in
-# xla_like/backends/executable.py (debug_callback is a host callback by design).
-REFERENCE_FALLBACK = {P.debug_callback_p}
+# xla_like/backends/executable.py (debug_callback is a host callback by design; the
+# matrix decompositions are rare heavy ops that call LAPACK through NumPy/SciPy).
+REFERENCE_FALLBACK = {P.debug_callback_p, P.cholesky_p, P.triangular_solve_p, P.lu_p,
+                      P.qr_p, P.eigh_p, P.svd_p}
 
 
 def fallen_back(executable):

@@ -26,7 +26,7 @@ LINEAR = {
     "concatenate", "slice", "dynamic_slice", "dynamic_update_slice", "gather", "scatter",
     "scatter_add", "scatter_mul", "reduce_sum", "cumsum", "dot_general",
     "conv_general_dilated", "reduce_window_sum", "psum", "all_gather", "custom_lin", "remat",
-    "cond", "while", "scan",
+    "cond", "while", "scan", "triangular_solve",
 }
 
 
@@ -65,5 +65,5 @@ def test_the_catalogue_is_complete():
         "reduce_max", "reduce_min", "reduce_and", "reduce_or", "argmax", "argmin", "cumsum",
         "cumprod", "cummax", "cummin", "sort", "dot_general", "conv_general_dilated",
         "reduce_window_sum", "reduce_window_max", "reduce_window_min", "copy",
-        "threefry2x32"}
+        "threefry2x32", "cholesky", "triangular_solve", "lu", "qr", "eigh", "svd"}
     assert expected <= set(xla_like.registry), sorted(expected - set(xla_like.registry))

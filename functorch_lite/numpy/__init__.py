@@ -36,3 +36,4 @@ pi, e, inf, nan, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, _np.euler_gamma
 newaxis = None
 from functorch_lite.numpy._indexing import take, take_along_axis  # noqa: F401,E402
 from functorch_lite.numpy._smooth import hypot, logaddexp, logaddexp2  # noqa: F401,E402
+from functorch_lite.numpy import linalg  # noqa: F401,E402

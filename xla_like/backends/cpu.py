@@ -11,7 +11,7 @@ none of these steps runs):
    equations; a region the kernel compiler refuses is split into single equations;
    each single equation gets the first step kind that takes it (``STEP_KINDS``: BLAS,
    its standalone native kernel, a view, a compiled call, a loop over compiled
-   sub-programs), else the reference
+   sub-programs: loop_step.py), else the reference
    fallback (the documented few: executable.py);
 3. ``buffer_plan``: drop values after their last use; kernels and standalone kernels
    write into dead buffers of their outputs' shape and dtype;
@@ -34,10 +34,10 @@ import numpy as np
 from xla_like.backends import compile_cache, executable_entry
 from xla_like.backends.executable import (Executable, RunStep, StepInfo, blas_eligible,
                                           blas_runner, call_eligible, call_runner,
-                                          control_flow_eligible, control_flow_runner,
                                           reference_runner, slot_numbers, view_eligible,
                                           view_runner)
 from xla_like.backends.llvm import fusible
+from xla_like.backends.loop_step import control_flow_eligible, control_flow_runner
 from xla_like.backends.llvm.plan import make_plan
 from xla_like.backends.llvm.standalone import calls_blas, has_standalone
 from xla_like.backends.native import KernelSpec, NativeModule, StandaloneSpec

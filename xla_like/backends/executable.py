@@ -25,15 +25,18 @@ of ``blas``, ``view``, ``native``, ``call`` that takes it, else ``reference``:
   operands differ from its body's inputs in weak-typedness), running the body's own
   executable, compiled on first use (``call_runner``);
 * ``loop``: a ``cond``/``while``/``scan`` equation: a Python loop (or branch) calling
-  the compiled executables of its sub-programs, each compiled once on first use, so
+  the compiled executables of its sub-programs, each compiled once with the step, so
   compile time does not depend on the trip count and ``cond`` runs only the taken
-  branch (``control_flow_runner``);
+  branch (loop_step.py);
 * ``reference``: the primitive's NumPy reference implementation (``reference_runner``).
 
 The reference fallback is left with exactly these, by design (tests/
 test_compiled_programs.py asserts the set over every primitive's cases):
 
 * ``debug_callback``: a host callback (``debug.print``), effectful by design;
+* the linear-algebra primitives ``cholesky``, ``triangular_solve``, ``lu``, ``qr``,
+  ``eigh``, ``svd`` (primitives/linalg.py): rare heavy ops, each one LAPACK call
+  (through NumPy/SciPy) per matrix, so native code would gain little;
 * any equation with a value of a dtype that has no LLVM type (complex64/128, float16):
   the kernel compilers refuse them by name; NumPy runs them;
 * ``psum``/``pmax``/``pmin``/``all_gather``/``axis_index`` and ``custom_lin``: they
@@ -170,75 +173,6 @@ def call_runner(eqn, contiguous, compile_program):
         if not compiled:
             compiled.append(compile_program(body))
         out = compiled[0](*arrays)
-        return tuple(as_buffer(o, a, c) for o, a, c in zip(out, avals, contiguous))
-    return run
-
-
-def _cond_run(eqn, compile_program):
-    branches = eqn.params["branches"]
-    compiled = [None] * len(branches)
-
-    def run(index, *operands):
-        i = min(max(int(index), 0), len(branches) - 1)
-        if compiled[i] is None:
-            compiled[i] = compile_program(branches[i])
-        return compiled[i](*operands)
-    return run
-
-
-def _while_run(eqn, compile_program):
-    params = eqn.params
-    nc, nb = params["cond_num_consts"], params["body_num_consts"]
-    compiled = []
-
-    def run(*values):
-        if not compiled:
-            compiled.extend([compile_program(params["cond_program"]),
-                             compile_program(params["body_program"])])
-        cond, body = compiled
-        cconsts, bconsts, carry = values[:nc], values[nc:nc + nb], list(values[nc + nb:])
-        while bool(cond(*cconsts, *carry)[0]):
-            carry = body(*bconsts, *carry)
-        return carry
-    return run
-
-
-def _scan_run(eqn, compile_program):
-    params = eqn.params
-    nc, ncar, length = params["num_consts"], params["num_carry"], params["length"]
-    y_avals = [v.aval for v in eqn.outputs[ncar:]]
-    compiled = []
-
-    def run(*values):
-        if not compiled:
-            compiled.append(compile_program(params["body"]))
-        consts, carry, xs = values[:nc], list(values[nc:nc + ncar]), values[nc + ncar:]
-        ys = [np.empty(a.shape, a.dtype) for a in y_avals]
-        steps = range(length - 1, -1, -1) if params["reverse"] else range(length)
-        for i in steps:
-            outs = compiled[0](*consts, *carry, *[x[i] for x in xs])
-            carry = outs[:ncar]
-            for y, out in zip(ys, outs[ncar:]):
-                y[i] = out
-        return carry + ys
-    return run
-
-
-CONTROL_FLOW = {P.cond_p: _cond_run, P.while_p: _while_run, P.scan_p: _scan_run}
-
-
-def control_flow_eligible(eqn):
-    return eqn.prim in CONTROL_FLOW
-
-
-def control_flow_runner(eqn, contiguous, compile_program):
-    """Run a ``cond``/``while``/``scan`` as a Python branch or loop over the compiled
-    executables of its sub-programs (``compile_program``: the backend's ``compile``)."""
-    body = CONTROL_FLOW[eqn.prim](eqn, compile_program)
-    avals = [v.aval for v in eqn.outputs]
-
-    def run(*arrays):
-        out = body(*arrays)
         return tuple(as_buffer(o, a, c) for o, a, c in zip(out, avals, contiguous))
     return run
 
@@ -434,6 +368,18 @@ class Executable:
 
     def __call__(self, *args):
         arrays = self._inputs(args)
+        if self._single is not None:
+            return list(self._single(*arrays))
+        return self._run(arrays)
+
+    def run_unchecked(self, arrays):
+        """Run on ``arrays`` (a list) already known to be C-contiguous ndarrays of the
+        inputs' dtypes and shapes, skipping ``__call__``'s checks; returns a list.  For
+        loop steps (loop_step.py), whose carries are the body's own outputs.
+
+        >>> exe.run_unchecked([np.zeros(3)])
+        [array([2., 2., 2.])]
+        """
         if self._single is not None:
             return list(self._single(*arrays))
         return self._run(arrays)

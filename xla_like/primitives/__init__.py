@@ -19,3 +19,5 @@ from xla_like.primitives import effects  # noqa: F401,E402
 from xla_like.primitives.effects import *  # noqa: F401,F403,E402
 from xla_like.primitives import control_flow  # noqa: F401,E402
 from xla_like.primitives.control_flow import *  # noqa: F401,F403,E402
+from xla_like.primitives import linalg  # noqa: F401,E402
+from xla_like.primitives.linalg import *  # noqa: F401,F403,E402

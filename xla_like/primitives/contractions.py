@@ -84,7 +84,8 @@ def _dot_general_impl(lhs, rhs, dimension_numbers, preferred_element_type):
         a = lhs if lc[0] == lhs.ndim - 1 else lhs.T
         b = rhs if rc[0] == 0 else rhs.T
         with np.errstate(over="ignore", invalid="ignore"):
-            return np.matmul(a, b)
+            out = np.matmul(a, b)
+        return out if type(out) is np.ndarray else np.asarray(out)    # vector . vector
     out_dtype = preferred_element_type or lhs.dtype
     lf, rf = _free(lhs.ndim, lc, lb), _free(rhs.ndim, rc, rb)
     a = _as_matrices(lhs.astype(out_dtype, copy=False), lb, lf, lc, contract_last=True)

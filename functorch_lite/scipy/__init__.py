@@ -1,0 +1,2 @@
+"""functorch_lite.scipy: SciPy-style functions built on functorch_lite.numpy."""
+from functorch_lite.scipy import linalg  # noqa: F401
