@@ -18,6 +18,11 @@ module keeps the same mathematics but moves it off the per-call path:
    primitives applied to the same values as the op-by-op path, so gradients agree
    bit for bit (a test pins that).
 
+A hit costs the function itself, ~1 µs of recording per operation and one pass over
+the backward program; a miss (a new structure) costs about 1.35x the op-by-op path
+(measured over chains of 1-59 operations), so a function whose structure changes on
+every call pays that on every call.
+
 Functions whose derivative runs user Python (``custom_jvp``/``custom_vjp`` rules,
 ``checkpoint``) must run those rules on every call, so the first such operation
 *upgrades* the recording: what was recorded so far is replayed once under JVP +
