@@ -370,3 +370,22 @@ def test_nested_loops_differentiate_through_closed_over_values():
                                       (0, fnp.ones_like(x)))[1])
     for g in (fl.grad(f), fl.jit(fl.grad(f))):
         close(g(x), 4 * x ** 3)
+
+
+def test_checkpoint_inside_loop_bodies_under_grad():
+    xs = np.linspace(0.1, 1.0, 5)
+
+    def scanned(c0):
+        def body(c, x):
+            c = fl.checkpoint(lambda v: fnp.sin(v) * x)(c)
+            return c, c
+        c, ys = fl.lax.scan(body, c0, xs)
+        return fnp.sum(ys) + c
+
+    def looped(c0):
+        return fl.lax.while_loop(lambda c: c[0] < 4, lambda c: (
+            c[0] + 1, fl.checkpoint(lambda v: fnp.sin(v) * 1.5)(c[1])), (0, c0))[1]
+    for f in (scanned, looped):
+        check_grads(f, (np.float64(0.3),), order=1, modes=("fwd", "rev"))
+        np.testing.assert_allclose(fl.jit(fl.grad(f))(np.float64(0.3)),
+                                   fl.grad(f)(np.float64(0.3)), rtol=1e-12)
