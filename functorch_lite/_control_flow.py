@@ -12,6 +12,21 @@ keyed on them (the eager ``grad`` tape, ``jit``) hit.
 Carries keep one type for the whole loop.  A carry that starts as a weakly typed
 Python scalar takes the body's output type (``fori_loop(0, n, f, 0.0)`` on float32
 values carries float32); any other change of shape or dtype is an error showing both.
+
+What the transforms cost:
+
+* reverse mode of ``scan`` (and ``fori_loop`` with concrete bounds): the forward pass
+  saves the carry entering each iteration (memory: length x carry size); the backward
+  scan recomputes each step's body from its saved carry.  ``checkpoint`` inside a body
+  works as usual.
+* reverse mode of ``while_loop`` (beyond JAX, which refuses it): a forward loop counts
+  the iterations; with a known count (eagerly, or bounds known when tracing) it is a
+  scan of that length, as above.  When the count is only known at run time (inside
+  ``jit``) the reverse loop recomputes each carry from the start instead: constant
+  extra memory, quadratic time in the trip count.
+* ``vmap`` with a batched predicate: ``cond``/``switch`` run every branch and select
+  per element; ``while_loop`` runs until every element is done, each element's carry
+  frozen once its own predicate is false (time: the longest element's trip count).
 """
 import numpy as np
 
