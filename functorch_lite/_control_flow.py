@@ -20,8 +20,8 @@ What the transforms cost:
   scan recomputes each step's body from its saved carry.  ``checkpoint`` inside a body
   works as usual.
 * reverse mode of ``while_loop`` (beyond JAX, which refuses it): a forward loop counts
-  the iterations; with a known count (eagerly, or bounds known when tracing) it is a
-  scan of that length, as above.  When the count is only known at run time (inside
+  the iterations; when that count is a concrete value (eager ``grad``) it is a scan of
+  that length, as above.  When the count is only known at run time (inside
   ``jit``) the reverse loop recomputes each carry from the start instead: constant
   extra memory, quadratic time in the trip count.
 * ``vmap`` with a batched predicate: ``cond``/``switch`` run every branch and select
