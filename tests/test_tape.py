@@ -189,3 +189,12 @@ def test_eager_grad_of_loops_matches_unrolled():
     x = np.array([0.3, 0.7])
     for _ in range(2):                              # the second call: cached programs
         np.testing.assert_allclose(fl.grad(with_loops)(x), fl.grad(unrolled)(x), rtol=1e-12)
+
+
+def test_pure_rule_with_an_unhashable_nondiff_argument():
+    x = np.arange(6.0).reshape(2, 3) / 5
+    f = lambda v: fl.nn.logsumexp(v * v, axis=[0, 1])
+    expected = 2 * x * np.exp(x * x) / np.exp(x * x).sum()
+    np.testing.assert_allclose(fl.grad(f)(x), expected, rtol=1e-12)
+    batched = fl.vmap(fl.grad(f))(np.stack([x, 2 * x]))
+    np.testing.assert_allclose(batched[0], expected, rtol=1e-12)

@@ -312,18 +312,21 @@ def _run_pure_body(interp, call, values):
     batch layout); otherwise directly."""
     if interp is None or interp.parent is not None:
         return call.fun(*values)
-    values, bdims = zip(*[interp.lift(v) for v in values])
-    key = (call.key(), bdims, tuple(v.aval for v in values), interp.axis_size,
+    unbatched, bdims = zip(*[interp.lift(v) for v in values])
+    key = (call.key(), bdims, tuple(v.aval for v in unbatched), interp.axis_size,
            interp.axis_name)
-    entry = _pure_bodies.get(key)
+    try:
+        entry = _pure_bodies.get(key)
+    except TypeError:                       # an unhashable nondiff argument
+        return call.fun(*values)
     if entry is None:
         with reenter(None):
-            program, out_bdims = stage_batched(call.fun, values, bdims, interp)
+            program, out_bdims = stage_batched(call.fun, unbatched, bdims, interp)
         entry = (program, out_bdims, call.fun.out_tree[-1])
         _pure_bodies.put(key, entry)
     else:
         call.fun.out_tree.append(entry[2])
-    outs = evaluate_eagerly(entry[0], values)
+    outs = evaluate_eagerly(entry[0], unbatched)
     return [interp.wrap(o, b) for o, b in zip(outs, entry[1])]
 
 
