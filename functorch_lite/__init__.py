@@ -17,6 +17,7 @@ import transforms.control_flow_rules  # noqa: F401
 import transforms.control_flow_while  # noqa: F401
 import transforms.control_flow_batching  # noqa: F401
 import transforms.linalg_rules  # noqa: F401
+import transforms.fft_rules  # noqa: F401
 
 from transforms.array import Array  # noqa: F401
 from transforms.errors import ConcretizationError, EscapedTracerError  # noqa: F401

@@ -592,3 +592,40 @@ def _control_flow_cases():
 
 
 CASES.update(_control_flow_cases())
+
+
+# ---- complex parts and fft (complex operands built from two float arrays) -----------------
+
+def _complex_array(draw, dtype, shape):
+    """A complex64 (float32 parts) or complex128 (float64 parts) array in [-4, 4]²."""
+    re, im = draw(arrays(dtype, shape, -4, 4)), draw(arrays(dtype, shape, -4, 4))
+    return np.asarray(re + 1j * im, np.complex64 if dtype == F32 else np.complex128)
+
+
+@st.composite
+def complex_part_case(draw, prim):
+    dtype, shape = draw(st.sampled_from(FLOATS)), draw(shapes())
+    if prim is P.complex_p:
+        return [draw(arrays(dtype, shape, -4, 4)), draw(arrays(dtype, shape, -4, 4))], {}
+    return [_complex_array(draw, dtype, shape)], {}
+
+
+@st.composite
+def fft_case(draw):
+    """Batch dims (rank 0-2) then 1-3 transformed axes of lengths 1-5."""
+    dtype = draw(st.sampled_from(FLOATS))
+    batch = draw(shapes(0, 2, 0, 2))
+    lengths = tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
+    fft_type = draw(st.sampled_from(("FFT", "IFFT", "RFFT", "IRFFT")))
+    if fft_type == "RFFT":
+        x = draw(arrays(dtype, batch + lengths, -4, 4))
+    elif fft_type == "IRFFT":
+        x = _complex_array(draw, dtype, batch + lengths[:-1] + (lengths[-1] // 2 + 1,))
+    else:
+        x = _complex_array(draw, dtype, batch + lengths)
+    return [x], {"fft_type": fft_type, "fft_lengths": lengths}
+
+
+CASES.update({prim: complex_part_case(prim)
+              for prim in (P.real_p, P.imag_p, P.conj_p, P.complex_p)})
+CASES[P.fft_p] = fft_case()

@@ -324,7 +324,8 @@ def test_small_and_wide_integer_kernels(dtype):
 # xla_like/backends/executable.py (debug_callback is a host callback by design; the
 # matrix decompositions are rare heavy ops that call LAPACK through NumPy/SciPy).
 REFERENCE_FALLBACK = {P.debug_callback_p, P.cholesky_p, P.triangular_solve_p, P.lu_p,
-                      P.qr_p, P.eigh_p, P.svd_p}
+                      P.qr_p, P.eigh_p, P.svd_p,
+                      P.fft_p, P.real_p, P.imag_p, P.conj_p, P.complex_p}
 
 
 def fallen_back(executable):

@@ -27,6 +27,7 @@ LINEAR = {
     "scatter_add", "scatter_mul", "reduce_sum", "cumsum", "dot_general",
     "conv_general_dilated", "reduce_window_sum", "psum", "all_gather", "custom_lin", "remat",
     "cond", "while", "scan", "triangular_solve",
+    "real", "imag", "conj", "complex", "fft",
 }
 
 
@@ -65,5 +66,6 @@ def test_the_catalogue_is_complete():
         "reduce_max", "reduce_min", "reduce_and", "reduce_or", "argmax", "argmin", "cumsum",
         "cumprod", "cummax", "cummin", "sort", "dot_general", "conv_general_dilated",
         "reduce_window_sum", "reduce_window_max", "reduce_window_min", "copy",
-        "threefry2x32", "cholesky", "triangular_solve", "lu", "qr", "eigh", "svd"}
+        "threefry2x32", "cholesky", "triangular_solve", "lu", "qr", "eigh", "svd",
+        "real", "imag", "conj", "complex", "fft"}
     assert expected <= set(xla_like.registry), sorted(expected - set(xla_like.registry))

@@ -68,9 +68,12 @@ jvp_rules[P.digamma_p] = _digamma_jvp
 
 def _abs_jvp(primals, tangents):
     (x,), (t,) = primals, tangents
-    if dtypes.is_complex(x.aval.dtype):
-        raise NotImplementedError("jvp rule for 'abs' of complex values is not implemented")
-    return ops.abs(x), ops.mul(t, ops.sign(x))                               # d|x| = sign x
+    out = ops.abs(x)
+    if dtypes.is_complex(x.aval.dtype):                  # d|z| = Re(conj(z) dz) / |z|, 0 at 0
+        safe = ops.select(ops.eq(out, _c(out, 0)), out, _c(out, 1))
+        unit = bind(P.conj_p, ops.div(x, bind(P.complex_p, safe, _c(safe, 0))))
+        return out, bind(P.real_p, ops.mul(unit, t))
+    return out, ops.mul(t, ops.sign(x))                                      # d|x| = sign x
 
 
 jvp_rules[P.abs_p] = _abs_jvp
@@ -225,6 +228,8 @@ def _select_n_transpose(ct, which, *cases):
 
 
 def _convert_transpose(ct, x, new_dtype, weak_type):
+    if dtypes.is_complex(ct.aval.dtype) and not dtypes.is_complex(x.aval.dtype):
+        ct = bind(P.real_p, ct)                          # real -> complex: Re(ct) (fft_rules)
     return [ops.convert(ct, x.aval.dtype, x.aval.weak)]
 
 

@@ -37,3 +37,15 @@ newaxis = None
 from functorch_lite.numpy._indexing import take, take_along_axis  # noqa: F401,E402
 from functorch_lite.numpy._smooth import hypot, logaddexp, logaddexp2  # noqa: F401,E402
 from functorch_lite.numpy import linalg  # noqa: F401,E402
+from functorch_lite.numpy._sorting import *  # noqa: F401,F403,E402
+from functorch_lite.numpy._statistics import *  # noqa: F401,F403,E402
+from functorch_lite.numpy._manipulation import (  # noqa: F401,E402
+    array_split, cross, diag, diagonal, kron, logspace, meshgrid, pad, repeat, roll, rot90,
+    split, tile, trace, tri, tril, triu, vander)
+from functorch_lite.numpy._numerical import (allclose, array_equal, convolve,  # noqa: F401,E402
+                                             correlate, diff, gradient, interp, isclose,
+                                             piecewise, polyval, ravel_multi_index, select,
+                                             trapezoid, unravel_index)
+from functorch_lite.numpy._einsum import einsum  # noqa: F401,E402
+from functorch_lite.numpy._complex import angle, conj, conjugate, imag, real  # noqa: F401,E402
+from functorch_lite.numpy import fft  # noqa: F401,E402

@@ -38,7 +38,9 @@ test_compiled_programs.py asserts the set over every primitive's cases):
   ``eigh``, ``svd`` (primitives/linalg.py): rare heavy ops, each one LAPACK call
   (through NumPy/SciPy) per matrix, so native code would gain little;
 * any equation with a value of a dtype that has no LLVM type (complex64/128, float16):
-  the kernel compilers refuse them by name; NumPy runs them;
+  the kernel compilers refuse them by name; NumPy runs them; so ``fft``
+  (primitives/fft.py, one ``numpy.fft`` call) and ``real``/``imag``/``conj``/``complex``
+  (primitives/complex_parts.py), which always have a complex operand or result;
 * ``psum``/``pmax``/``pmin``/``all_gather``/``axis_index`` and ``custom_lin``: they
   have no meaning outside the transform that binds them (their impl raises a clear
   error), so a compiled program never runs them.

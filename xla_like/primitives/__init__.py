@@ -21,3 +21,6 @@ from xla_like.primitives import control_flow  # noqa: F401,E402
 from xla_like.primitives.control_flow import *  # noqa: F401,F403,E402
 from xla_like.primitives import linalg  # noqa: F401,E402
 from xla_like.primitives.linalg import *  # noqa: F401,F403,E402
+from xla_like.primitives import complex_parts, fft  # noqa: F401,E402
+from xla_like.primitives.complex_parts import *  # noqa: F401,F403,E402
+from xla_like.primitives.fft import *  # noqa: F401,F403,E402
