@@ -38,13 +38,16 @@ def same_aval_cache(prim):
 
 def eager_with_scalar(prim, x, scalar, scalar_first):
     """Eagerly ``prim(x, scalar)`` (or ``prim(scalar, x)``) for a 0-d NumPy ``scalar`` of
-    ``x``'s dtype, broadcast by NumPy; None unless that primitive was already checked on
-    two operands of ``x``'s aval (then the output aval is known)."""
+    ``x``'s dtype, broadcast by NumPy (the output type is that of ``prim`` on two
+    operands of ``x``'s aval); None under a transform or when ``prim`` rejects it."""
     if _current.get() is not None:
         return None
     out_aval = same_aval_cache(prim).get(id(x.aval))
     if out_aval is None:
-        return None
+        try:        # check the primitive on two operands of x's aval once (cached)
+            out_aval = cached_abstract_eval(prim, (x, x), {})
+        except (TypeError, ValueError):
+            return None
     if scalar_first:
         return Array(prim.impl(scalar, x._value), out_aval)
     return Array(prim.impl(x._value, scalar), out_aval)
