@@ -11,6 +11,7 @@ import inspect
 import numpy as np
 
 from xla_like import dtypes
+from xla_like.gc_pause import gc_paused
 from xla_like.ir import Eqn, Literal, Program, ShapedArray, Var, intern
 from transforms.array import Array, from_numpy, from_scalar, is_python_scalar
 from transforms.core import Interpreter, Tracer, cached_abstract_eval, interpreter_scope
@@ -281,5 +282,6 @@ def trace_function(fun, args, kwargs, static_argnums=(), static_argnames=(),
         out_leaves, tree = tree_flatten(rebuild(new_args, new_kwargs))
         out_tree.append(tree)
         return [_as_output(x, i, transform_name) for i, x in enumerate(out_leaves)]
-    program, captured = stage(flat_fun, in_avals, names, transform_name)
+    with gc_paused():           # tracing makes many short-lived objects
+        program, captured = stage(flat_fun, in_avals, names, transform_name)
     return program, captured, out_tree[0]

@@ -42,6 +42,7 @@ from xla_like.backends.llvm.plan import make_plan
 from xla_like.backends.llvm.standalone import calls_blas, has_standalone
 from xla_like.backends.native import KernelSpec, NativeModule, StandaloneSpec
 from xla_like.config import config
+from xla_like.gc_pause import gc_paused
 from xla_like.ir import Program
 from xla_like.passes import optimize as optimize_program
 from xla_like.passes.buffers import buffer_plan
@@ -301,10 +302,11 @@ class CpuBackend:
         hit = self._by_identity.get(id(program))
         if hit is not None and hit[0] is program:
             return hit[1]
-        fingerprint = compile_cache.fingerprint(program)
-        executable = self._by_fingerprint.get(fingerprint) if fingerprint else None
-        if executable is None:
-            executable = _compile_program(program, fingerprint)
+        with gc_paused():
+            fingerprint = compile_cache.fingerprint(program)
+            executable = self._by_fingerprint.get(fingerprint) if fingerprint else None
+            if executable is None:
+                executable = _compile_program(program, fingerprint)
         with self._lock:
             if len(self._by_identity) >= self.CACHE_LIMIT:
                 self._by_identity.clear()
