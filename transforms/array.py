@@ -62,6 +62,23 @@ class Array:
             view.flags.writeable = False
         return view
 
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """Export the buffer through DLPack without a copy (the array stays immutable:
+        consumers that understand DLPack's read-only flag get a read-only view; others
+        get the buffer itself and must not write to it)."""
+        kwargs = {k: v for k, v in (("stream", stream), ("max_version", max_version),
+                                    ("dl_device", dl_device), ("copy", copy)) if v is not None}
+        host = CPU_BACKEND.get(self._value)
+        view = host.view()
+        view.flags.writeable = False
+        try:
+            return view.__dlpack__(**kwargs)
+        except BufferError:                 # a consumer without read-only support
+            return host.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return CPU_BACKEND.get(self._value).__dlpack_device__()
+
     def __setitem__(self, index, value):
         raise TypeError("arrays are immutable; use x.at[index].set(value) instead of "
                         "x[index] = value")

@@ -240,6 +240,11 @@ class Tracer:
     def __hash__(self):
         raise TypeError("traced arrays are not hashable")
 
+    def __dlpack__(self, **kwargs):
+        raise TypeError(f"a value traced by {self._interp.transform_name} has no buffer to "
+                        "export through DLPack; export the result of the transformed "
+                        "function instead")
+
     def __setitem__(self, index, value):
         raise TypeError("arrays are immutable; use x.at[index].set(value) instead of "
                         "x[index] = value")

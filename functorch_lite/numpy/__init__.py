@@ -37,6 +37,7 @@ newaxis = None
 from functorch_lite.numpy._indexing import take, take_along_axis  # noqa: F401,E402
 from functorch_lite.numpy._smooth import hypot, logaddexp, logaddexp2  # noqa: F401,E402
 from functorch_lite.numpy import linalg  # noqa: F401,E402
+from functorch_lite.numpy._interop import from_dlpack  # noqa: F401,E402
 from functorch_lite.numpy._sorting import *  # noqa: F401,F403,E402
 from functorch_lite.numpy._statistics import *  # noqa: F401,F403,E402
 from functorch_lite.numpy._manipulation import (  # noqa: F401,E402
