@@ -26,9 +26,8 @@ import numpy as np
 import functorch_lite as fl
 import functorch_lite.numpy as fnp
 from benchmarks.harness import Case, optional_import, prepare, register
+from benchmarks.jit_cases import compile_without_caches
 from functorch_lite import lax
-from xla_like.backends.cpu import CpuBackend
-from xla_like.config import config
 
 jax = optional_import("jax")
 jnp = optional_import("jax.numpy") if jax is not None else None
@@ -132,13 +131,7 @@ def _fresh_compile(steps, transform):
     def compile_once():
         fun = transform(functools.partial(rnn_loss, lib=fnp, scan=lax.scan,
                                           offset=next(counter) * 1e-9))
-        program = fl.make_ir(fun)(params, xs, h0)
-        saved = config.compilation_cache
-        config.update("compilation_cache", False)
-        try:
-            CpuBackend().compile(program)
-        finally:
-            config.update("compilation_cache", saved)
+        compile_without_caches(fl.make_ir(fun)(params, xs, h0))
     return compile_once
 
 

@@ -181,14 +181,18 @@ def _fresh_compile(n_ops):
     x = np.ones(1024, np.float32)
 
     def compile_once():
-        program = fl.make_ir(long_chain(n_ops, next(counter) * 1e-9, fnp))(x)
-        saved = config.compilation_cache
-        config.update("compilation_cache", False)
-        try:
-            CpuBackend().compile(program)
-        finally:
-            config.update("compilation_cache", saved)
+        compile_without_caches(fl.make_ir(long_chain(n_ops, next(counter) * 1e-9, fnp))(x))
     return compile_once
+
+
+def compile_without_caches(program):
+    """Compile ``program`` on a fresh backend with the disk cache off (a cold compile)."""
+    saved = config.compilation_cache
+    config.update("compilation_cache", False)
+    try:
+        return CpuBackend().compile(program)
+    finally:
+        config.update("compilation_cache", saved)
 
 
 def _jax_compile(n_ops):
