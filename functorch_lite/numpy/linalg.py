@@ -110,6 +110,25 @@ def _diagonal(a):
     return red.sum(uf.multiply(a, _eye_like(a)), axis=-1)
 
 
+def matrix_and_rhs(a, b, name, b_is_vector):
+    """``a`` as (..., n, n) and ``b`` as (..., n, k), promoted to one dtype and broadcast
+    to one batch shape; ``b_is_vector(a, b)`` says whether ``b`` is a (stack of)
+    vector(s), which then gets a trailing axis.  Returns ``(a, b, vector)``."""
+    a = matrix_operand(a, name)
+    b = inexact_operand(b, name, "b")
+    dtype = dtypes.promote_types(a.aval.dtype, b.aval.dtype)
+    a, b = convert(a, dtype), convert(b, dtype)
+    vector = b_is_vector(a, b)
+    if vector:
+        b = expand_dims(b, -1)
+    if b.aval.ndim < 2 or b.aval.shape[-2] != a.aval.shape[-1]:
+        raise ValueError(f"{name}: b of shape {b.aval.shape[:-1] if vector else b.aval.shape} "
+                         f"does not match a of shape {a.aval.shape} (b needs "
+                         f"{a.aval.shape[-1]} rows)")
+    batch = broadcast_shapes(a.aval.shape[:-2], b.aval.shape[:-2])
+    return _with_batch(a, batch), _with_batch(b, batch), vector
+
+
 def _with_batch(x, batch):
     return broadcast_to(x, tuple(batch) + x.aval.shape[-2:])
 
@@ -218,18 +237,7 @@ def solve(a, b):
     >>> solve(fnp.array([[2.0, 0.0], [0.0, 4.0]]), fnp.array([2.0, 2.0]))
     Array([1. , 0.5], dtype=float32)
     """
-    a = matrix_operand(a, "solve")
-    b = inexact_operand(b, "solve", "b")
-    a, b = (convert(x, dtypes.promote_types(a.aval.dtype, b.aval.dtype)) for x in (a, b))
-    vector = b.aval.ndim == 1
-    if vector:
-        b = expand_dims(b, -1)
-    if b.aval.ndim < 2 or b.aval.shape[-2] != a.aval.shape[-1]:
-        raise ValueError(f"solve: b of shape {b.aval.shape if not vector else b.aval.shape[:1]}"
-                         f" does not match a of shape {a.aval.shape} (b needs "
-                         f"{a.aval.shape[-1]} rows)")
-    batch = broadcast_shapes(a.aval.shape[:-2], b.aval.shape[:-2])
-    a, b = _with_batch(a, batch), _with_batch(b, batch)
+    a, b, vector = matrix_and_rhs(a, b, "solve", b_is_vector=lambda a, b: b.aval.ndim == 1)
     lu, _, perm = _lu(a)
     x = _lu_solve(lu, perm, b)
     return x[..., 0] if vector else x

@@ -5,11 +5,9 @@ A right-hand side ``b`` is a vector when it has one dimension less than ``a``
 (``(..., n)``), else a stack of matrices ``(..., n, k)``; batch dimensions broadcast.
 """
 from transforms.core import bind
-from xla_like import dtypes
 from xla_like import primitives as P
-from functorch_lite.numpy._convert import broadcast_shapes, broadcast_to, convert
-from functorch_lite.numpy._shape import expand_dims, squeeze, swapaxes
-from functorch_lite.numpy.linalg import inexact_operand, matrix_operand
+from functorch_lite.numpy._shape import squeeze, swapaxes
+from functorch_lite.numpy.linalg import matrix_and_rhs, matrix_operand
 
 __all__ = ["cho_solve", "cholesky", "solve_triangular"]
 
@@ -18,22 +16,8 @@ _TRANS = {0: False, "N": False, 1: True, "T": True, 2: True, "C": True}
 
 def _operands(a, b, name):
     """``a`` (..., n, n) and ``b`` as (..., n, k) with one broadcast batch shape;
-    returns them and whether ``b`` was a vector."""
-    a = matrix_operand(a, name)
-    b = inexact_operand(b, name, "b")
-    dtype = dtypes.promote_types(a.aval.dtype, b.aval.dtype)
-    a, b = convert(a, dtype), convert(b, dtype)
-    vector = b.aval.ndim == a.aval.ndim - 1
-    if vector:
-        b = expand_dims(b, -1)
-    if b.aval.ndim < 2 or b.aval.shape[-2] != a.aval.shape[-1]:
-        raise ValueError(f"{name}: b of shape {b.aval.shape[:-1] if vector else b.aval.shape} "
-                         f"does not match a of shape {a.aval.shape} (b needs "
-                         f"{a.aval.shape[-1]} rows)")
-    batch = broadcast_shapes(a.aval.shape[:-2], b.aval.shape[:-2])
-    a = broadcast_to(a, batch + a.aval.shape[-2:])
-    b = broadcast_to(b, batch + b.aval.shape[-2:])
-    return a, b, vector
+    ``b`` is a vector when it has one dimension less than ``a``."""
+    return matrix_and_rhs(a, b, name, b_is_vector=lambda a, b: b.aval.ndim == a.aval.ndim - 1)
 
 
 def _triangular(a, b, lower, transpose, unit_diagonal=False):
