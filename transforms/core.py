@@ -199,6 +199,14 @@ def reenter(interpreter):
     return _UseInterpreter(interpreter)
 
 
+def concrete_value_of(value, conversion):
+    """The concrete NumPy value behind ``value``: an Array's own, or what the
+    interpreter of a tracer can tell (``concrete_value``), for a Python ``conversion``."""
+    if isinstance(value, Tracer):
+        return value._interp.concrete_value(value, conversion)
+    return value._value
+
+
 class Tracer:
     """A value being transformed.  Operators and methods come from ``functorch_lite``."""
     __slots__ = ("_interp",)

@@ -9,7 +9,8 @@ tangents, whose materialized form has the ``float0`` dtype (no data).
 import numpy as np
 
 from transforms import ops
-from transforms.core import Interpreter, Tracer, bind, interpreter_scope, parent_scope
+from transforms.core import (Interpreter, Tracer, bind, concrete_value_of, interpreter_scope,
+                             parent_scope)
 from xla_like import dtypes
 from xla_like.ir import ShapedArray
 from xla_like.primitive import lookup_rule
@@ -107,10 +108,7 @@ class JVPInterpreter(Interpreter):
         return JVPTracer(self, primal, tangent)
 
     def concrete_value(self, tracer, conversion):
-        primal = tracer.primal
-        if isinstance(primal, Tracer):
-            return primal._interp.concrete_value(primal, conversion)
-        return primal._value
+        return concrete_value_of(tracer.primal, conversion)
 
     def describe_tracer(self, tracer):
         return "It was created by jvp/grad (a forward-mode tangent carrier)."

@@ -40,8 +40,9 @@ batched once per batch layout.  Deriving and running the backward program:
 import collections
 import threading
 
-from transforms.core import (Interpreter, Tracer, attach, bind, current_interpreter, detach,
-                             eager, interpreter_scope, parent_scope, reenter)
+from transforms.core import (Interpreter, Tracer, attach, bind, concrete_value_of,
+                             current_interpreter, detach, eager, interpreter_scope,
+                             parent_scope, reenter)
 from transforms.custom_derivatives import call_custom, custom_call_handlers
 from transforms.jvp import JVPInterpreter, JVPTracer, Zero, tangent_aval
 from transforms.linearize import LinearFunction, PartialEvalInterpreter, backward_pass
@@ -192,10 +193,7 @@ class TapeInterpreter(Interpreter):
             return bind(prim, *values, **params)
 
     def concrete_value(self, tracer, conversion):
-        value = tracer.value
-        if isinstance(value, Tracer):
-            return value._interp.concrete_value(value, conversion)
-        return value._value
+        return concrete_value_of(tracer.value, conversion)
 
     def describe_tracer(self, tracer):
         return "It was created by grad/vjp (a recorded value)."

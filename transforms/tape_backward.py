@@ -15,9 +15,10 @@ from transforms.jvp import JVPTracer, tangent_aval
 from transforms.linearize import backward_pass, linearize_flat, run_program
 from transforms.staging import StagingInterpreter, StagingTracer
 from transforms.vmap import BatchInterpreter, vmap_flat
-from xla_like.ir import Eqn, Literal, Program, Var
+from xla_like.ir import Eqn, Program, Var
 from xla_like.passes import (algebraic_simplification, common_subexpression_elimination,
                              constant_folding, dead_code_elimination)
+from xla_like.reference import evaluate
 
 
 class CustomCall:
@@ -53,7 +54,7 @@ class BackwardPlan:
         with reenter(None):                # derive in a clean context: no transform
             staged, slot_of, self.out_zero, self.in_zero = _stage_backward(tape, out_slots)
         program, self.needed = _read_recorded(staged, slot_of)
-        self.program = _tidy(program, len(self.needed))
+        self.program = _tidy(program)
         used = _used_vars(self.program)
         n_values = len(self.needed)
         keep = [i for i, v in enumerate(self.program.invars) if i >= n_values or v in used]
@@ -168,7 +169,7 @@ def _rename_inputs(eqn, rename):
     return Eqn(eqn.prim, inputs, eqn.outputs, eqn.params, eqn.source)
 
 
-def _tidy(program, n_values):
+def _tidy(program):
     """Exact clean-ups: constant folding, identities that hold bit for bit (signed
     zeros and NaNs included), CSE, dead code: the values are unchanged."""
     program = algebraic_simplification(constant_folding(program))
@@ -186,15 +187,7 @@ def _used_vars(program):
 # ---- evaluation ----------------------------------------------------------------------
 
 def evaluate_eagerly(program, args):
-    """Run ``program`` on Arrays with each primitive's implementation (no transform is
-    active, so binding would only add the lookups)."""
-    env = dict(zip(program.constvars, program.consts))
-    env.update((v, a._value) for v, a in zip(program.invars, args))
-    for eqn in program.eqns:
-        ins = [a.value if type(a) is Literal else env[a] for a in eqn.inputs]
-        out = eqn.prim.impl(*ins, **eqn.params)
-        if eqn.prim.multiple_results:
-            env.update(zip(eqn.outputs, out))
-        else:
-            env[eqn.outputs[0]] = out
-    return [Array(a.value if type(a) is Literal else env[a], a.aval) for a in program.outvars]
+    """Run ``program`` on Arrays with the reference interpreter (no transform is
+    active, so binding each equation would only add the lookups)."""
+    outs = evaluate(program, *[a._value for a in args])
+    return [Array(value, atom.aval) for value, atom in zip(outs, program.outvars)]
