@@ -2,10 +2,10 @@
 
 Every case times the steady state of a jitted function (tracing and compiling happen
 in setup, untimed) against NumPy doing the same work op by op and, when installed,
-``jax.jit`` (with ``block_until_ready``).  The compile-time cases instead time one
-whole compilation of a fresh function, tracing included as in ``jax.jit(f).lower(x)
-.compile()`` (no memory or disk cache), and one trace plus load of the same program
-from the disk cache (a fresh backend, so no in-memory hit); they have no NumPy column.
+``jax.jit`` (with ``block_until_ready``).  The compile-time cases instead time the
+first call of a fresh function minus its run, ``jit(f).lower(x).compile()`` on both
+sides: tracing plus a compile with no memory or disk cache, or tracing plus a load from
+the disk cache (nothing compiled in memory); they have no NumPy column.
 
 ``python -m benchmarks jit_cases`` runs just these cases.
 """
@@ -19,7 +19,7 @@ import functorch_lite as fl
 import functorch_lite.numpy as fnp
 from benchmarks import batching
 from benchmarks.harness import Case, optional_import, prepare, register
-from xla_like.backends.cpu import CpuBackend
+from xla_like.backends.cpu import CPU_BACKEND, CpuBackend
 from xla_like.config import config
 
 jax = optional_import("jax")
@@ -204,22 +204,47 @@ def _jax_compile(n_ops):
     return compile_once
 
 
-def _disk_cache_load(n_ops):
-    x = np.ones(1024, np.float32)
-    fun = long_chain(n_ops, 0.0, fnp)
-    directory = tempfile.mkdtemp(prefix="functorch_lite_bench_cache_")
-
-    def load_once():
+def _trace_and_compile(make_fun, args, cache_dir):
+    """Time ``jit(make_fun()).lower(*args).compile()`` (trace, then load from the disk
+    cache or compile: a first call minus its run) with nothing compiled in memory;
+    ``cache_dir`` None: the disk cache is off."""
+    def compile_once():
         saved = (config.compilation_cache, config.compilation_cache_dir)
-        config.update("compilation_cache", True)
-        config.update("compilation_cache_dir", directory)
+        config.update("compilation_cache", cache_dir is not None)
+        config.update("compilation_cache_dir", cache_dir)
         try:
-            return CpuBackend().compile(fl.make_ir(fun)(x))
+            CPU_BACKEND.clear()
+            return fl.jit(make_fun()).lower(*args).compile()
         finally:
             config.update("compilation_cache", saved[0])
             config.update("compilation_cache_dir", saved[1])
-    load_once()             # fills the cache
-    return load_once
+    if cache_dir is not None:
+        compile_once()      # fills the cache
+    return compile_once
+
+
+def _mlp_problem():
+    rng = np.random.default_rng(0)
+    params = [(fnp.asarray(w), fnp.asarray(b)) for w, b in _mlp_params(rng)]
+    x = fnp.asarray(rng.standard_normal((MLP_BATCH, MLP_SIZES[0])).astype(np.float32))
+    y = fnp.asarray(rng.standard_normal((MLP_BATCH, MLP_SIZES[-1])).astype(np.float32))
+    return params, x, y
+
+
+def _jax_mlp_compile():
+    params, x, y = _mlp_problem()
+    args = ([(jnp.asarray(w), jnp.asarray(b)) for w, b in params], jnp.asarray(x),
+            jnp.asarray(y))
+
+    def compile_once():
+        grad_fn = jax.value_and_grad(functools.partial(mlp_loss, lib=jnp))
+        jax.jit(functools.partial(sgd_step, grad_fn=grad_fn, lib=jnp)).lower(*args).compile()
+    return compile_once
+
+
+def _mlp_step():
+    grad_fn = fl.value_and_grad(functools.partial(mlp_loss, lib=fnp))
+    return functools.partial(sgd_step, grad_fn=grad_fn, lib=fnp)
 
 
 def _register_compile_times():
@@ -228,8 +253,18 @@ def _register_compile_times():
         if jax is not None:
             impls["jax"] = lambda n=n_ops: _jax_compile(n)
         register(Case(f"compile {n_ops}-op elementwise chain", prepare(impls), GROUP))
-    register(Case("compile 1000-op chain from the disk cache",
-                  prepare({"functorch_lite": lambda: _disk_cache_load(1000)}), GROUP))
+    x = np.ones(1024, np.float32)
+    chain = functools.partial(long_chain, 1000, 0.0, fnp)
+    for name, make, args in (("1000-op chain", chain, (x,)),
+                             ("MLP step", _mlp_step, _mlp_problem())):
+        cache = tempfile.mkdtemp(prefix="functorch_lite_bench_cache_")
+        register(Case(f"trace + compile {name} from the disk cache", prepare(
+            {"functorch_lite": lambda m=make, a=args, c=cache: _trace_and_compile(m, a, c)}),
+            GROUP))
+    impls = {"functorch_lite": lambda: _trace_and_compile(_mlp_step, _mlp_problem(), None)}
+    if jax is not None:
+        impls["jax"] = _jax_mlp_compile
+    register(Case("trace + compile MLP step", prepare(impls), GROUP))
 
 
 def _register_all():

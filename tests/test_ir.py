@@ -212,6 +212,7 @@ def assert_round_trip(prog):
     s = dumps(prog)
     back = loads(s)
     assert dumps(back) == s
+    assert dumps(loads(s, validate=False)) == s     # the disk cache's unvalidated path
     assert str(back) == str(prog)
     assert len(back.consts) == len(prog.consts)
     for c, d in zip(prog.consts, back.consts):

@@ -13,6 +13,7 @@ import numpy as np
 from xla_like import dtypes
 from xla_like.gc_pause import gc_paused
 from xla_like.ir import Eqn, Literal, Program, ShapedArray, Var, intern
+from xla_like.primitives import broadcast_in_dim_p
 from transforms.array import Array, from_numpy, from_scalar, is_python_scalar
 from transforms.core import Interpreter, Tracer, cached_abstract_eval, interpreter_scope
 from transforms.errors import ConcretizationError, EscapedTracerError, with_location
@@ -48,6 +49,7 @@ class StagingInterpreter(Interpreter):
         self.captured_vars = []
         self.captured = []
         self._captured_ids = {}
+        self._broadcast_literals = {}   # (bits, aval, params) -> tracer
 
     # ---- building ----------------------------------------------------------------
 
@@ -58,6 +60,11 @@ class StagingInterpreter(Interpreter):
         return StagingTracer(self, var)
 
     def process_primitive(self, prim, args, params):
+        if prim is broadcast_in_dim_p and type(args[0]) is Array:
+            return self._broadcast_literal(args[0], params)
+        return self._record(prim, args, params)
+
+    def _record(self, prim, args, params):
         inputs = [self.to_atom(a) for a in args]
         source = user_frame() if self.record_source else None
         try:
@@ -71,6 +78,20 @@ class StagingInterpreter(Interpreter):
         out_vars = [Var(a) for a in out_avals]
         self.eqns.append(Eqn(prim, inputs, out_vars, params, source))
         return [StagingTracer(self, v) for v in out_vars]
+
+    def _broadcast_literal(self, array, params):
+        """One equation per distinct broadcast of a constant in a trace: ``x * 0.5`` in a
+        loop stages one ``broadcast_in_dim`` of 0.5, not one per iteration (less for every
+        later pass, the fingerprint and the compiler to walk)."""
+        if array.aval.shape != ():
+            return self._record(broadcast_in_dim_p, (array,), params)
+        key = (array._value.tobytes(), array.aval, params["shape"],
+               params["broadcast_dimensions"])
+        out = self._broadcast_literals.get(key)
+        if out is None:
+            out = self._broadcast_literals[key] = self._record(
+                broadcast_in_dim_p, (array,), params)
+        return out
 
     def to_atom(self, x):
         """The IR atom for an operand: own tracer, constant, or captured outer value."""

@@ -138,12 +138,14 @@ def broadcast_to(x, shape):
                 broadcast_dimensions=tuple(range(lead, len(shape))))
 
 
-def eager_scalar_binary(prim, x, y, kinds):
-    """``prim(x, y)`` for a concrete Array and a Python scalar (either order) whose
-    promotion keeps the Array's type: the scalar is not materialized (the ``x * 2.0``
-    of notebooks).  Returns None when this shortcut does not apply."""
-    array, scalar, swap = (x, y, False) if type(x) is Array else (y, x, True)
-    if type(array) is not Array or type(scalar) not in _PY_SCALARS:
+def scalar_binary(prim, x, y, kinds):
+    """``prim(x, y)`` for an array and a Python scalar (either order) whose promotion
+    keeps the array's type, without the general promotion path: eagerly the scalar is
+    not materialized (the ``x * 2.0`` of notebooks); traced, it becomes a literal of the
+    array's type broadcast to its shape.  Returns None when this shortcut does not apply."""
+    array, scalar, swap = (y, x, True) if type(x) in _PY_SCALARS else (x, y, False)
+    if type(scalar) not in _PY_SCALARS or not (type(array) is Array
+                                               or isinstance(array, Tracer)):
         return None
     aval = array.aval
     key = (aval.dtype, aval.weak, type(scalar))
@@ -153,7 +155,12 @@ def eager_scalar_binary(prim, x, y, kinds):
             (aval.dtype, aval.weak), (dtypes.python_scalar_dtype(scalar), True)) == key[:2]
     if not keeps or aval.dtype.kind not in kinds:
         return None
-    return eager_with_scalar(prim, array, aval.dtype.type(scalar), swap)
+    if type(array) is Array:
+        out = eager_with_scalar(prim, array, aval.dtype.type(scalar), swap)
+        if out is not None:
+            return out
+    literal = broadcast_to(from_scalar(scalar, aval.dtype, aval.weak), aval.shape)
+    return bind(prim, literal, array) if swap else bind(prim, array, literal)
 
 
 # (array dtype, weak, Python scalar type) -> does promotion keep the array's type?

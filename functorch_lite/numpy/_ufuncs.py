@@ -13,7 +13,7 @@ from xla_like.ir import ShapedArray, intern
 from xla_like import dtypes
 from xla_like import primitives as P
 from functorch_lite.numpy._convert import (as_operand, broadcast_shapes, broadcast_to, convert,
-                                           eager_scalar_binary, promote,
+                                           scalar_binary, promote,
                                            promote_and_broadcast)
 
 _ALL_KINDS = "biufc"
@@ -46,7 +46,7 @@ def _binary(prim, name, kinds=None):
                     broadcast_outputs[(aval, y.aval)] = out_aval
                     return Array(impl(x._value, y._value), out_aval)
         except AttributeError:
-            out = eager_scalar_binary(prim, x, y, allowed)    # x * 2.0 in a notebook
+            out = scalar_binary(prim, x, y, allowed)     # x * 2.0
             if out is not None:
                 return out
         x, y = promote_and_broadcast(x, y)

@@ -285,6 +285,13 @@ class CpuBackend:
     def devices(self):
         return list(self._devices)
 
+    def clear(self):
+        """Forget the executables compiled in this process (the disk cache stays), so
+        the next compile of any program is a disk-cache hit or a fresh compile."""
+        with self._lock:
+            self._by_identity.clear()
+            self._by_fingerprint.clear()
+
     def put(self, host_array, device=None):
         """Copy a host array into a buffer the backend owns."""
         return np.array(host_array, copy=True)

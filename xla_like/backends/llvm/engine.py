@@ -16,6 +16,7 @@ development machine): ~0.2 s for a 1,000-equation elementwise chain, ~2.1-2.5 s 
 function pointer is used.
 """
 import ctypes
+import functools
 import threading
 
 import llvmlite.binding as llvm
@@ -30,14 +31,22 @@ _lock = threading.Lock()
 _shared_machine = None
 
 
+@functools.cache
 def host_features():
-    """The host CPU's features.  On AVX-512 hosts LLVM's tuning still prefers 256-bit
-    vectors; the math-heavy loops here run ~1.5x faster with 512-bit ones (measured:
-    11-op tanh/exp chain, 8.1 -> 5.5 ms for 4M float32), so that preference is off."""
+    """The host CPU's features (asked once: LLVM takes ~0.3 ms per ask, and every
+    executable, restored ones included, makes a target machine).  On AVX-512 hosts
+    LLVM's tuning still prefers 256-bit vectors; the math-heavy loops here run ~1.5x
+    faster with 512-bit ones (measured: 11-op tanh/exp chain, 8.1 -> 5.5 ms for 4M
+    float32), so that preference is off."""
     features = llvm.get_host_cpu_features().flatten()
     if "+avx512f" in features.split(","):
         features += ",-prefer-256-bit"
     return features
+
+
+@functools.cache
+def host_cpu_name():
+    return llvm.get_host_cpu_name()
 
 
 def new_target_machine():
@@ -45,7 +54,7 @@ def new_target_machine():
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
     return llvm.Target.from_default_triple().create_target_machine(
-        cpu=llvm.get_host_cpu_name(), features=host_features(), opt=3)
+        cpu=host_cpu_name(), features=host_features(), opt=3)
 
 
 def target_machine():
