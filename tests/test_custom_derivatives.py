@@ -51,6 +51,49 @@ def test_custom_jvp_closing_over_traced_value():
     assert np.isclose(float(fl.grad(outer)(3.0)), 8.0)
 
 
+def _square_whose_rule_calls(inner):
+    """x*x with the rule d = inner(x) * t: its second derivative is inner's derivative,
+    which must come from inner's own rule."""
+    @fl.custom_jvp
+    def f(x):
+        return x * x
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return f(x), inner(x) * t
+    return f
+
+
+@pytest.mark.parametrize("second", [
+    lambda f: fl.grad(fl.grad(f)), lambda f: fl.jacfwd(fl.jacrev(f)),
+    lambda f: fl.jacrev(fl.jacfwd(f)), lambda f: fl.jit(fl.grad(fl.grad(f))),
+    lambda f: (lambda x: fl.vmap(fl.grad(fl.grad(f)))(fnp.stack([x, x]))[0]),
+    lambda f: fl.grad(fl.jit(fl.grad(f))),
+], ids=["grad-grad", "jacfwd-jacrev", "jacrev-jacfwd", "jit-grad-grad", "vmap-grad-grad",
+        "grad-jit-grad"])
+def test_custom_function_called_by_a_rule_keeps_its_rule_at_higher_order(second):
+    x = float(np.random.default_rng(3).uniform(-1, 1))
+    f = _square_whose_rule_calls(make_scaled_sin(10.0))   # inner rule: 10 cos, not cos
+    assert np.isclose(float(fl.grad(f)(x)), np.sin(x))
+    assert np.isclose(float(second(f)(x)), 10 * np.cos(x), rtol=1e-5)
+
+
+def test_custom_function_in_a_rule_closing_over_the_differentiated_value():
+    def g(y):
+        @fl.custom_jvp
+        def h(x):
+            return x * y * y
+
+        @h.defjvp
+        def h_jvp(primals, tangents):
+            return h(primals[0]), tangents[0] * y * y
+        return h(2.0)      # 2 y^2: h's argument is constant, its closure is not
+    assert np.isclose(float(fl.grad(g)(3.0)), 12.0)
+    assert np.isclose(float(fl.grad(fl.grad(g))(3.0)), 4.0)
+    assert np.isclose(float(fl.jacfwd(fl.jacrev(g))(3.0)), 4.0)
+
+
 def test_custom_jvp_nondiff_argnums_and_pytrees():
     @fl.custom_jvp
     def power(n, xs):

@@ -223,13 +223,28 @@ def _jvp_handler(interp, kind, fun, rules, args, name):
     pairs = [interp.lift(a) for a in args]
     primals, tangents = [p for p, _ in pairs], [t for _, t in pairs]
     if all(is_zero(t) for t in tangents):
-        return fun(*primals)       # inside ``interp``: closed-over tracers stay its own
+        return call_outside(interp, kind, fun, rules, primals, name)
     if kind == "jvp":
         outs, t_outs = apply_jvp_rule(interp, rules[0], primals, tangents)
     else:
         with parent_scope(interp):
             outs, t_outs = apply_vjp_rule(rules[0], rules[1], primals, tangents)
     return [interp.wrap(o, t) for o, t in zip(outs, t_outs)]
+
+
+def call_outside(interp, kind, fun, rules, args, name):
+    """A custom function none of whose ``args`` (values of the interpreters outside
+    ``interp``) ``interp`` transforms, e.g. one called by another function's rule.
+    Its rules still matter to those outer interpreters (a second derivative of the
+    caller goes through them), so the call moves out to them, unless it closes over
+    ``interp``'s own values: then its body runs inside ``interp``, which keeps them."""
+    if interp.parent is None:
+        return fun(*args)
+    _, consts = stage(fun, [a.aval for a in args], _names("arg", len(args)), name)
+    if any(isinstance(c, Tracer) and c._interp is interp for c in consts):
+        return fun(*args)
+    with parent_scope(interp):
+        return call_custom(kind, fun, rules, args, name)
 
 
 def _partial_eval_handler(interp, kind, fun, rules, args, name):

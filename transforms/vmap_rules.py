@@ -7,7 +7,8 @@ from transforms.vmap import (BatchInterpreter, batch_rules, batch_size, broadcas
 from xla_like import primitives as P
 from xla_like.primitives import higher_order as H
 from transforms.linearize import run_program
-from transforms.custom_derivatives import UserRule, call_custom, custom_call_handlers
+from transforms.custom_derivatives import (UserRule, call_custom, call_outside,
+                                          custom_call_handlers)
 
 _UNARY = (P.exp_p, P.exp2_p, P.log_p, P.log1p_p, P.expm1_p, P.sin_p, P.cos_p, P.tan_p,
           P.asin_p, P.acos_p, P.atan_p, P.sinh_p, P.cosh_p, P.tanh_p, P.asinh_p, P.acosh_p,
@@ -244,7 +245,7 @@ def _reentering(interp, fn, size, pair=False):
 def _vmap_custom_handler(interp, kind, fun, rules, args, name):
     values, bdims = zip(*[interp.lift(a) for a in args])
     if all(b is None for b in bdims):
-        return fun(*args)
+        return call_outside(interp, kind, fun, rules, list(values), name)
     size = interp.axis_size
     with parent_scope(interp):
         at0 = [broadcast_batched(v, b, size, 0) for v, b in zip(values, bdims)]
