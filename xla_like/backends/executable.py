@@ -229,7 +229,18 @@ def blas_runner(eqn):
         a = operand(x, layout.lhs_perm, layout.lhs_shape)
         b = operand(y, layout.rhs_perm, layout.rhs_shape)
         return (np.matmul(a, b).reshape(layout.out_shape),)
+    if _is_plain_matmul(lhs, rhs, layout):      # e.g. h @ W in a loop body: ~1.5 us less
+        return lambda x, y: (np.matmul(x, y),)
     return run
+
+
+def _is_plain_matmul(lhs, rhs, layout):
+    """``np.matmul`` of the operands as they are gives the output: no cast, transpose
+    or reshape."""
+    return (layout.lhs_perm is None and layout.rhs_perm is None
+            and lhs.dtype == rhs.dtype == layout.dtype
+            and lhs.shape == layout.lhs_shape and rhs.shape == layout.rhs_shape
+            and layout.out_shape == layout.lhs_shape[:-1] + layout.rhs_shape[-1:])
 
 
 # ---- cost model ------------------------------------------------------------------------
