@@ -5,8 +5,8 @@ is this layer's business; both classes get the same methods, so code behaves the
 same eagerly and under any transform.
 
 Most methods forward to the ``functorch_lite.numpy`` function of the same name
-(``x.sum(axis=0)`` is ``fnp.sum(x, axis=0)``); NumPy's positional ``out`` slot is
-not kept, and ``out=`` must be None.
+(``x.sum(axis=0)`` is ``fnp.sum(x, axis=0)``); positional arguments follow NumPy's
+order, ``out`` included, and ``out`` must be None (arrays are immutable).
 """
 import numpy as np
 
@@ -14,7 +14,9 @@ from transforms.array import Array
 from transforms.core import Tracer, bind
 from xla_like import primitives as P
 from functorch_lite import numpy as fnp
-from functorch_lite.numpy import _indexing
+from functorch_lite.numpy import _array_api, _indexing
+from functorch_lite.numpy._array_api_creation import check_device
+from xla_like.backends import default_device
 
 
 def _swap(fn):
@@ -44,7 +46,7 @@ _METHODS = {
 
 
 def _method(name, fnp_name):
-    """A method forwarding to ``fnp.<fnp_name>``; ``out=`` (keyword only here) must be None."""
+    """A method forwarding to ``fnp.<fnp_name>``; ``out`` must be None."""
     fn = getattr(fnp, fnp_name)
 
     def method(self, *args, out=None, **kwargs):
@@ -70,10 +72,24 @@ def _transpose(self, *axes):
     return fnp.transpose(self, axes or None)
 
 
-def _astype(self, dtype, copy=True):
-    """``x.astype(np.int32)``; ``copy`` is accepted for NumPy compatibility (arrays are
-    immutable, so a copy is never needed)."""
-    return fnp.astype(self, dtype)
+def _astype(self, dtype, copy=True, *, device=None):
+    """``x.astype(np.int32)``; ``copy=False`` returns ``x`` itself when it already has
+    ``dtype``; ``device`` is the Array API keyword (only the CPU device exists)."""
+    return fnp.astype(self, dtype, copy=copy, device=device)
+
+
+def _array_namespace(self, /, *, api_version=None):
+    """The Array API namespace of arrays: ``functorch_lite.numpy``."""
+    return _array_api.namespace_of(self, api_version)
+
+
+def _to_device(self, device, /, *, stream=None):
+    """``x`` on ``device`` (the Array API method); every array is on the CPU device,
+    so this checks ``device`` and returns ``x``."""
+    if stream is not None:
+        raise ValueError(f"to_device: stream={stream!r} is not supported on the CPU device")
+    check_device(device, "to_device")
+    return self
 
 
 def _matrix_transpose(self):
@@ -135,6 +151,16 @@ def attach(cls):
     cls.transpose = _transpose
     cls.astype = _astype
     cls.copy = lambda self: bind(P.copy_p, self)
+    cls.__array_namespace__ = _array_namespace
+    cls.to_device = _to_device
+    cls.real = property(lambda self: fnp.real(self), doc="The real part.")
+    cls.imag = property(lambda self: fnp.imag(self), doc="The imaginary part.")
+    cls.conj = cls.conjugate = lambda self: fnp.conj(self)
+    if not hasattr(cls, "device"):         # tracers: the device their values will have
+        cls.device = property(lambda self: default_device(), doc="The CPU device.")
+    if not hasattr(cls, "__dlpack_device__"):
+        # a traced value has no buffer: the same error as its __dlpack__
+        cls.__dlpack_device__ = lambda self: self.__dlpack__()
 
 
 for _cls in (Array, Tracer):

@@ -30,7 +30,7 @@ def key(seed):
     seed = as_operand(seed)
     if not dtypes.is_int(seed.dtype) or seed.shape != ():
         raise TypeError(f"key: seed must be an integer scalar, got {seed.aval}")
-    return fnp.stack([fnp.zeros((), dtypes.uint32), seed.astype(dtypes.uint32)])
+    return fnp.stack([fnp.zeros((), dtypes.uint32), seed.astype(dtypes.uint32, copy=False)])
 
 
 PRNGKey = key
@@ -86,11 +86,11 @@ def uniform(k, shape=(), dtype=dtypes.float32, minval=0.0, maxval=1.0):
     shape = tuple(shape)
     if dtype == dtypes.float64:
         raw = bits(k, shape + (2,))
-        hi = (raw[..., 0] >> np.uint32(5)).astype(dtype)
-        lo = (raw[..., 1] >> np.uint32(6)).astype(dtype)
+        hi = (raw[..., 0] >> np.uint32(5)).astype(dtype, copy=False)
+        lo = (raw[..., 1] >> np.uint32(6)).astype(dtype, copy=False)
         unit = (hi * 2.0 ** 26 + lo) * 2.0 ** -53
     else:
-        unit = (bits(k, shape) >> np.uint32(8)).astype(dtype) * np.asarray(2.0 ** -24, dtype)
+        unit = (bits(k, shape) >> np.uint32(8)).astype(dtype, copy=False) * np.asarray(2.0 ** -24, dtype)
     return unit * (maxval - minval) + minval
 
 
@@ -106,7 +106,7 @@ def randint(k, shape, minval, maxval, dtype=dtypes.int32):
     """Integers in ``[minval, maxval)`` (from 53-bit uniforms, so the bias is negligible)."""
     u = uniform(k, shape, dtypes.float64)
     span = float(maxval) - float(minval)
-    return (fnp.floor(u * span) + float(minval)).astype(dtype)
+    return (fnp.floor(u * span) + float(minval)).astype(dtype, copy=False)
 
 
 def bernoulli(k, p=0.5, shape=()):

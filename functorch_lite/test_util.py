@@ -5,6 +5,13 @@
 * forward mode: ``jvp`` along a random direction against central differences;
 * reverse mode: the inner-product identity ⟨u, J·v⟩ = ⟨Jᵀ·u, v⟩ for random u, v;
 * ``order=n`` repeats the checks on the derivative maps themselves, n levels deep.
+
+Complex inputs and outputs (complex64/complex128) are checked as pairs of reals: random
+directions have random real and imaginary parts, and the pairing is the project's
+bilinear one, ``<a, b> = Re(sum(a * b))`` with no conjugation (the convention of
+``transforms/fft_rules.py``: ``grad(L)(z) = dL/dx - i dL/dy``).  On real values it is the
+ordinary dot product.  Integer and bool outputs (e.g. the counts of ``unique_counts``)
+have no derivative: their ``float0`` tangents are skipped.
 """
 import numpy as np
 
@@ -12,20 +19,36 @@ from transforms.pytree import tree_flatten, tree_unflatten
 from functorch_lite._autodiff import jvp, vjp
 
 _DEFAULT_EPS = {np.dtype("float64"): 1e-4, np.dtype("float32"): 3e-2,
-                np.dtype("float16"): 1e-1}
+                np.dtype("float16"): 1e-1, np.dtype("complex128"): 1e-4,
+                np.dtype("complex64"): 3e-2}
 _DEFAULT_TOL = {np.dtype("float64"): 1e-5, np.dtype("float32"): 2e-2,
-                np.dtype("float16"): 1e-1}
+                np.dtype("float16"): 1e-1, np.dtype("complex128"): 1e-5,
+                np.dtype("complex64"): 2e-2}
 
 
 def _leaves(tree):
     return [np.asarray(x) for x in tree_flatten(tree)[0]]
 
 
+def _inexact(x):
+    return np.asarray(x).dtype.kind in "fc"
+
+
+def _random_array(x, rng):
+    """A random direction shaped like ``x``: complex values get random imaginary parts;
+    an integer or bool output gets a zero cotangent (it has no derivative)."""
+    dtype = np.asarray(x).dtype
+    if dtype.kind not in "fc":
+        return np.zeros(np.shape(x), dtype)
+    value = rng.standard_normal(np.shape(x))
+    if dtype.kind == "c":
+        value = value + 1j * rng.standard_normal(np.shape(x))
+    return np.asarray(value, dtype=dtype)
+
+
 def _random_like(tree, rng):
     leaves, treedef = tree_flatten(tree)
-    out = [np.asarray(rng.standard_normal(np.shape(x)), dtype=np.asarray(x).dtype)
-           for x in leaves]
-    return tree_unflatten(treedef, out)
+    return tree_unflatten(treedef, [_random_array(x, rng) for x in leaves])
 
 
 def _axpy(a, x, y):
@@ -37,8 +60,9 @@ def _axpy(a, x, y):
 
 
 def _inner(x, y):
-    return sum(float(np.vdot(a.astype(np.float64), b.astype(np.float64)))
-               for a, b in zip(_leaves(x), _leaves(y)))
+    """``<x, y> = Re(sum(x * y))`` over all leaves: the bilinear pairing (no conjugation)."""
+    return sum(float(np.sum(a.astype(np.complex128) * b.astype(np.complex128)).real)
+               for a, b in zip(_leaves(x), _leaves(y)) if _inexact(a) and _inexact(b))
 
 
 def _dtype_of(args):
@@ -48,6 +72,8 @@ def _dtype_of(args):
 
 def _assert_close(got, want, tol, what):
     for g, w in zip(_leaves(got), _leaves(want)):
+        if not _inexact(g):
+            continue                 # a float0 tangent: an integer output has no derivative
         scale = max(1.0, float(np.max(np.abs(w), initial=0.0)))
         np.testing.assert_allclose(g, w, rtol=tol, atol=tol * scale, err_msg=what)
 
@@ -62,7 +88,8 @@ def check_jvp(f, args, eps=None, tol=None, rng=None):
     _, t_out = jvp(f, tuple(args), tuple(v))
     plus = f(*_axpy(eps, v, args))
     minus = f(*_axpy(-eps, v, args))
-    numeric = [(p - m) / (2 * eps) for p, m in zip(_leaves(plus), _leaves(minus))]
+    numeric = [(p - m) / (2 * eps) if _inexact(p) else p
+               for p, m in zip(_leaves(plus), _leaves(minus))]
     _assert_close(t_out, numeric, tol, "jvp does not match central differences")
 
 

@@ -14,12 +14,13 @@ from primitive_cases import CASES
 from transforms.core import bind
 from xla_like import primitives as P
 
-ONE_AXIS = ("fft", "ifft", "rfft", "irfft")
+ONE_AXIS = ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft")
 TWO_AXES = ("fft2", "ifft2", "rfft2", "irfft2")
 N_AXES = ("fftn", "ifftn", "rfftn", "irfftn")
 TRANSFORMS = ONE_AXIS + TWO_AXES + N_AXES
 HELPERS = ("fftfreq", "rfftfreq", "fftshift", "ifftshift")
-REAL_INPUT = {"rfft", "rfft2", "rfftn"}
+REAL_INPUT = {"rfft", "rfft2", "rfftn", "ihfft"}
+REAL_OUTPUT = ("irfft", "hfft")
 COMPLEX_OF = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128,
               np.dtype(np.complex64): np.complex64, np.dtype(np.complex128): np.complex128}
 REAL_OF = {np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.float64}
@@ -47,7 +48,7 @@ def signal(draw, name, min_dims=1, min_side=1):
 
 def _expected_dtype(name, x):
     dtype = np.dtype(COMPLEX_OF[x.dtype])
-    return np.dtype(REAL_OF[dtype]) if name.startswith("irfft") else dtype
+    return np.dtype(REAL_OF[dtype]) if name.startswith(REAL_OUTPUT) else dtype
 
 
 def _check(name, got, want, x):
@@ -67,7 +68,7 @@ def test_one_axis_transforms_match_numpy(name, data, norm):
     x = data.draw(signal(name))
     axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
     n = data.draw(st.none() | st.integers(1, 8))        # crops and zero-pads
-    if name == "irfft" and n is None and x.shape[axis] == 1:
+    if name in REAL_OUTPUT and n is None and x.shape[axis] == 1:
         n = 1                                           # NumPy's default would be 0
     with np.errstate(all="ignore"):
         want = getattr(np.fft, name)(x, n=n, axis=axis, norm=norm)
@@ -162,6 +163,8 @@ GRADIENT_CASES = {   # real -> real compositions, float64, with odd and even len
     "rfftn": lambda x: fnp.real(ffft.rfftn(fnp.reshape(x, (6,)), s=(9,)) ** 2),
     "irfftn": lambda x: ffft.irfftn(ffft.rfftn(fnp.reshape(x, (3, 2))), s=(3, 2),
                                     norm="ortho"),
+    "hfft": lambda x: ffft.hfft(ffft.rfft(x) * H4, n=7, norm="ortho"),
+    "ihfft": lambda x: fnp.imag(ffft.ihfft(x, n=5) ** 2),
 }
 
 

@@ -78,7 +78,24 @@ CASES = {
             Case(lambda r: (F(r, 4),), {"pad_width": (2, 3), "mode": "edge"}),
             Case(lambda r: (F(r, 3, 4),), {"pad_width": ((5, 2), (3, 6)), "mode": "reflect"}),
             Case(lambda r: (F(r, 3),), {"pad_width": 7, "mode": "symmetric"}),
-            Case(lambda r: (I(r, 2, 3),), {"pad_width": ((4, 1), (2, 5)), "mode": "wrap"})],
+            Case(lambda r: (I(r, 2, 3),), {"pad_width": ((4, 1), (2, 5)), "mode": "wrap"}),
+            Case(lambda r: (F(r, 3, 4),), {"pad_width": ((2, 1), (0, 3)), "mode": "linear_ramp",
+                                           "end_values": ((1.0, -2.0), (3.0, 0.5))}),
+            Case(lambda r: (I(r, 5),), {"pad_width": (3, 2), "mode": "linear_ramp",
+                                        "end_values": 7}),
+            Case(lambda r: (F(r, 3, 4),), {"pad_width": ((1, 2), (2, 1)), "mode": "maximum"}),
+            Case(lambda r: (F(r, 5),), {"pad_width": 2, "mode": "minimum", "stat_length": 3}),
+            Case(lambda r: (F(r, 3, 4),), {"pad_width": ((1, 2), (3, 1)), "mode": "mean",
+                                           "stat_length": ((1, 2), (2, 3))}),
+            Case(lambda r: (I(r, 4, 3),), {"pad_width": 2, "mode": "mean"}),
+            Case(lambda r: (F(r, 4, 3),), {"pad_width": ((2, 0), (1, 1)), "mode": "median"}),
+            Case(lambda r: (I(r, 6),), {"pad_width": (1, 3), "mode": "median", "stat_length": 4}),
+            Case(lambda r: (F(r, 3, 2),), {"pad_width": ((6, 2), (1, 3)), "mode": "reflect",
+                                           "reflect_type": "odd"}),
+            Case(lambda r: (F(r, 3),), {"pad_width": (4, 7), "mode": "symmetric",
+                                        "reflect_type": "odd"}),
+            Case(lambda r: (F(r, 2, 3),), {"pad_width": 1, "mode": "empty"},
+                 numpy=lambda x, pad_width, mode: np.pad(x, pad_width))],
     "tile": [Case(lambda r: (F(r, 2, 3),), {"reps": (2, 1, 2)}),
              Case(lambda r: (F(r, 3),), {"reps": 2})],
     "repeat": [Case(lambda r: (F(r, 2, 3),), {"repeats": 2, "axis": 1}),
@@ -129,11 +146,15 @@ CASES = {
     "convolve": [Case(lambda r: (F(r, 6), F(r, 3))),
                  Case(lambda r: (F(r, 3), F(r, 5)), {"mode": "same"}),
                  Case(lambda r: (F(r, 6), F(r, 4)), {"mode": "valid"}),
-                 Case(lambda r: (I(r, 4), I(r, 2)))],
+                 Case(lambda r: (I(r, 4), I(r, 2))),
+                 Case(lambda r: (F(r, 5) + 1j * F(r, 5), F(r, 3) - 2j * F(r, 3)))],
     "correlate": [Case(lambda r: (F(r, 6), F(r, 3))),
                   Case(lambda r: (F(r, 3), F(r, 5)), {"mode": "full"}),
                   Case(lambda r: (F(r, 5), F(r, 2)), {"mode": "same"}),
-                  Case(lambda r: (F(r, 2), F(r, 4)), {"mode": "same"})],
+                  Case(lambda r: (F(r, 2), F(r, 4)), {"mode": "same"}),
+                  Case(lambda r: (F(r, 5) + 1j * F(r, 5), F(r, 3) - 2j * F(r, 3)),
+                       {"mode": "full"}),
+                  Case(lambda r: (F(r, 2) + 0.5j * F(r, 2), F(r, 4) + 1j * F(r, 4)))],
     "polyval": [Case(lambda r: (F(r, 4), F(r, 3, 2))), Case(lambda r: (F(r, 1), F(r, 5)))],
     "select": [Case(lambda r: ([B(r, 4), B(r, 4)], [F(r, 4), F(r, 4)]), diff_argnums=(1,)),
                Case(lambda r: ([B(r, 2, 3)], [F(r, 2, 3)], F(r, 3)), diff_argnums=(1, 2))],
@@ -222,7 +243,8 @@ def test_values_match_numpy(name, i):
 def _float_argnums(case, arrays):
     if case.diff_argnums is not None:
         return case.diff_argnums
-    return tuple(k for k, a in enumerate(arrays) if np.asarray(a).dtype == np.float64)
+    return tuple(k for k, a in enumerate(arrays)
+                 if np.asarray(a).dtype in (np.float64, np.complex128))
 
 
 def _where(flag):
@@ -235,6 +257,12 @@ def _where(flag):
         if getattr(case, flag) and has_inputs:
             out.append(p)
     return out
+
+
+# read by tests/test_numpy_surface.py: names without float inputs or outputs to vary
+# (index helpers, comparisons) and, for ``tri``, without any array argument
+NOT_DIFFERENTIABLE = set(IMPLEMENTED) - {p.values[0] for p in _where("differentiable")}
+NOTHING_TO_MAP = set(IMPLEMENTED) - {p.values[0] for p in _where("vmap")}
 
 
 @pytest.mark.parametrize("name,i", _where("differentiable"))
@@ -355,7 +383,9 @@ def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match="equal division"):
         fnp.split(np.ones(5), 2)
     with pytest.raises(ValueError, match="mode"):
-        fnp.pad(np.ones(3), 1, mode="median")
+        fnp.pad(np.ones(3), 1, mode="average")
+    with pytest.raises(ValueError, match="stat_length"):
+        fnp.pad(np.ones(3), 1, mode="mean", stat_length=0)
     with pytest.raises(ValueError, match="empty axis"):
         fnp.pad(np.ones((0, 2)), 1, mode="edge")
     with pytest.raises(ValueError, match="out of bounds"):

@@ -132,7 +132,11 @@ CASES = {
     # sets
     "unique": Case(lambda rng: [_v(ties(rng, (3, 4)), return_index=True, return_inverse=True,
                                    return_counts=True),
-                                _v(np.round(with_nan(rng, (4, 5)))), _v(ties(rng, (0,)))],
+                                _v(np.round(with_nan(rng, (4, 5)))), _v(ties(rng, (0,))),
+                                _v(ties(rng, (6, 3), hi=2), axis=0, return_index=True,
+                                   return_inverse=True, return_counts=True),
+                                _v(ties(rng, (2, 7, 2), hi=2), axis=-2, return_counts=True),
+                                _v(np.round(normal(rng, (3, 5))), axis=1)],
                    jit_kwargs={"size": 14}),
     "union1d": Case(lambda rng: [_v(ties(rng, (5,)), ties(rng, (3, 2), hi=7))],
                     jit_kwargs={"size": 9}),
@@ -288,6 +292,8 @@ def test_values_against_numpy_sweep(name, seed):
 
 
 DIFFERENTIABLE = sorted(n for n, c in CASES.items() if c.grad is not None)
+# read by tests/test_numpy_surface.py: integer-valued results (indices, counts, sets)
+NOT_DIFFERENTIABLE = set(IMPLEMENTED) - set(DIFFERENTIABLE)
 
 
 @pytest.mark.parametrize("name", DIFFERENTIABLE)
@@ -370,6 +376,18 @@ def test_size_pads_with_fill_value_and_truncates():
     assert np.asarray(fnp.bincount(np.array([0, 4, 1]), length=3)).tolist() == [1, 1, 0]
 
 
+def test_unique_along_an_axis_pads_rows_under_jit():
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 0.0]])
+    f = fl.jit(lambda x: fnp.unique(x, axis=0, return_inverse=True, size=4, fill_value=-1.0))
+    values, inverse = f(x)
+    np.testing.assert_array_equal(values, [[0, 0], [0, 1], [1, 0], [-1, -1]])
+    np.testing.assert_array_equal(np.asarray(values)[np.asarray(inverse)], x)
+    xs = np.stack([x.T, x.T[::-1]])
+    batched = fl.vmap(lambda x: fnp.unique(x, axis=1, size=3))(xs)
+    for got, one in zip(batched, xs):
+        np.testing.assert_array_equal(got, np.unique(one, axis=1))
+
+
 def test_unique_inverse_rebuilds_input_under_jit():
     x = np.random.default_rng(4).integers(0, 5, (4, 6))
     values, inverse = fl.jit(lambda x: fnp.unique(x, return_inverse=True, size=x.size))(x)
@@ -400,8 +418,8 @@ def test_bad_input_errors_name_the_function():
         fnp.partition(np.ones(3), 5)
     with pytest.raises(TypeError, match="average: axis must be given"):
         fnp.average(np.ones((2, 3)), weights=np.ones(3))
-    with pytest.raises(NotImplementedError, match="unique: only axis=None"):
-        fnp.unique(np.ones((2, 2)), axis=0)
+    with pytest.raises(ValueError, match="unique: axis 2 is out of bounds"):
+        fnp.unique(np.ones((2, 2)), axis=2)
 
 
 def test_grad_of_order_statistics_matches_the_selected_entries():

@@ -193,6 +193,11 @@ def test_xlogy_derivatives_at_x_zero_have_no_nan():
 
 MAPPED = {name: f for name, (f, _) in GRAD_CASES.items()}
 
+# read by tests/test_numpy_surface.py (test_every_name_is_checked holds these tables to
+# __all__): values in the UNARY/BINARY/REDUCING tests, then gradients, vmap and jit
+COVERAGE = {kind: {"scipy.special." + n for n in names} for kind, names in (
+    ("numpy", IMPLEMENTED), ("grad", GRAD_CASES), ("vmap", MAPPED), ("jit", MAPPED))}
+
 
 @pytest.mark.parametrize("name", sorted(MAPPED))
 def test_vmap_matches_loop(name):

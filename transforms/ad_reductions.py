@@ -418,7 +418,7 @@ def _window_indices(shape, window_dimensions, window_strides, padding, base_dila
     window_size = _size(window_dimensions)
     padded = [dilate_size(sz, b) + lo + hi for sz, (lo, hi), b in
               zip(shape, padding, base_dilation)]
-    return flat.reshape(out_shape + (window_size, n)).astype(_index_dtype(*padded))
+    return flat.reshape(out_shape + (window_size, n)).astype(_index_dtype(*padded), copy=False)
 
 
 def _window_chooser_jvp(prim, identity):

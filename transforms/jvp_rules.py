@@ -48,8 +48,8 @@ defjvp(P.atan_p, lambda t, x: ops.div(t, ops.add(_c(x, 1), ops.square(x))))
 defjvp(P.sinh_p, lambda t, x: ops.mul(t, ops.cosh(x)))
 defjvp(P.cosh_p, lambda t, x: ops.mul(t, ops.sinh(x)))
 defjvp(P.asinh_p, lambda t, x: ops.mul(t, ops.rsqrt(ops.add(ops.square(x), _c(x, 1)))))
-defjvp(P.acosh_p, lambda t, x: ops.mul(
-    t, ops.rsqrt(ops.mul(ops.sub(x, _c(x, 1)), ops.add(x, _c(x, 1))))))
+defjvp(P.acosh_p, lambda t, x: ops.mul(      # 1/(sqrt(x-1) sqrt(x+1)): right for complex x
+    t, ops.mul(ops.rsqrt(ops.sub(x, _c(x, 1))), ops.rsqrt(ops.add(x, _c(x, 1))))))
 defjvp(P.atanh_p, lambda t, x: ops.div(t, ops.sub(_c(x, 1), ops.square(x))))
 defjvp(P.erf_p, lambda t, x: ops.mul(
     t, ops.mul(_c(x, 2 / math.sqrt(math.pi)), ops.exp(ops.neg(ops.square(x))))))

@@ -50,3 +50,29 @@ from functorch_lite.numpy._numerical import (allclose, array_equal, convolve,  #
 from functorch_lite.numpy._einsum import einsum  # noqa: F401,E402
 from functorch_lite.numpy._complex import angle, conj, conjugate, imag, real  # noqa: F401,E402
 from functorch_lite.numpy import fft  # noqa: F401,E402
+# the Array API standard (2023.12): spec names, spec keywords on creation functions
+from functorch_lite.numpy._array_api import *  # noqa: F401,F403,E402
+from functorch_lite.numpy._array_api import __array_api_version__  # noqa: F401,E402
+from functorch_lite.numpy._array_api_creation import (  # noqa: F401,E402
+    arange, asarray, astype, empty, empty_like, expand_dims, eye, full, full_like, linspace,
+    ones, ones_like, reshape, zeros, zeros_like)
+from numpy import bool_ as bool  # noqa: F401,E402,A004
+# issue 7 breadth: the rest of NumPy's main namespace (helper-B)
+from functorch_lite.numpy._extras_shape import *  # noqa: F401,F403,E402
+from functorch_lite.numpy._extras_index import *  # noqa: F401,F403,E402
+from functorch_lite.numpy._extras_index import (  # noqa: F401,E402
+    c_, index_exp, mgrid, ogrid, r_, s_)
+from functorch_lite.numpy._extras_math import *  # noqa: F401,F403,E402
+from functorch_lite.numpy._extras_logic import *  # noqa: F401,F403,E402
+from functorch_lite.numpy._windows import *  # noqa: F401,F403,E402
+from functorch_lite.numpy._polynomial import *  # noqa: F401,F403,E402
+from functorch_lite.numpy._vectorize import *  # noqa: F401,F403,E402
+from functorch_lite.numpy._extras_names import *  # noqa: F401,F403,E402
+
+
+def __getattr__(name):
+    """Names NumPy has but this module deliberately omits fail with the reason."""
+    from functorch_lite.numpy._omitted import OMITTED
+    if name in OMITTED:
+        raise AttributeError(f"functorch_lite.numpy does not provide {name!r}: {OMITTED[name]}")
+    raise AttributeError(f"module 'functorch_lite.numpy' has no attribute {name!r}")

@@ -15,7 +15,8 @@ from xla_like import dtypes
 from xla_like import primitives as P
 from functorch_lite.numpy._convert import as_operand, asarray, convert, is_array, result_dtype
 from functorch_lite.numpy._convert import broadcast_to as _broadcast_array
-from functorch_lite.numpy._shape import _canonical_shape, broadcast_arrays, expand_dims
+from functorch_lite.numpy._shape import (_canonical_shape, broadcast_arrays, expand_dims,
+                                         moveaxis, normalize_axis)
 from functorch_lite.numpy._ufuncs import (add, equal, floor, multiply, subtract, true_divide,
                                           where)
 
@@ -153,11 +154,11 @@ def _iota(dtype, n):
     return bind(P.iota_p, dtype=dtype, shape=(n,), dimension=0)
 
 
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None):
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     """``num`` evenly spaced samples from ``start`` to ``stop`` (float32 by default).
 
-    ``start`` and ``stop`` may be traced or arrays (the samples run along a new
-    leading axis).
+    ``start`` and ``stop`` may be traced or arrays (the samples run along a new axis,
+    ``axis``, leading by default).
 
     >>> linspace(0.0, 1.0, 5).tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -183,6 +184,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None):
     if not dtypes.is_inexact(out_dtype):
         samples = floor(samples)
     samples = convert(samples, out_dtype)
+    if axis != 0:
+        samples = moveaxis(samples, 0, normalize_axis(axis, samples.aval.ndim, "linspace"))
     # the step stays in the (float) working dtype, as NumPy's does for integer outputs
     return (samples, step) if retstep else samples
 

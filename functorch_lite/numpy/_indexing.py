@@ -22,7 +22,7 @@ from functorch_lite.numpy._convert import (_nested, as_operand, asarray, broadca
                                            convert, is_array)
 from functorch_lite.numpy._index_plan import (Adv, Dyn, Int, Slice, index_dtype, make_plan,
                                               stack_indices, traced_index)
-from functorch_lite.numpy._ufuncs import add, less, power, true_divide
+from functorch_lite.numpy._ufuncs import add, less, maximum, power, true_divide
 
 
 # ---- x[idx] ------------------------------------------------------------------------------
@@ -342,6 +342,13 @@ def _wrap(indices, n, name):
     return bind(P.select_n_p, less(r, 0), r, add(r, n))
 
 
+def _clip_negatives(indices):
+    """NumPy's ``take(mode='clip')`` clips negative indices to 0 (no wrap-around)."""
+    if isinstance(indices, np.ndarray):
+        return np.maximum(indices, 0)
+    return maximum(indices, 0)
+
+
 def _take_mode(indices, mode, name):
     if mode not in _TAKE_MODES:
         raise ValueError(f"{name}: mode must be one of {_TAKE_MODES[1:]}, got {mode!r}")
@@ -360,7 +367,8 @@ def _normalize_axis(axis, ndim, name):
 def take(a, indices, axis=None, out=None, mode=None):
     """NumPy's ``take``: elements of ``a`` at ``indices`` along ``axis`` (flattened
     when ``axis`` is None).  ``mode``: None/'raise' (concrete indices raise IndexError,
-    traced ones fill), 'clip', 'wrap', or 'fill' (NaN / 0 / False out of range).
+    traced ones fill), 'clip' (as NumPy: negative indices clip to 0), 'wrap', or 'fill'
+    (NaN / 0 / False out of range).
 
     >>> take(asarray([4., 5., 6.]), [2, 0])
     Array([6., 4.], dtype=float32)
@@ -375,6 +383,8 @@ def take(a, indices, axis=None, out=None, mode=None):
     axis = _normalize_axis(axis, a.aval.ndim, "take")
     if mode == "wrap":
         indices, mode = _wrap(indices, a.aval.shape[axis], "take"), "clip"
+    elif mode == "clip":
+        indices = _clip_negatives(indices)
     mode = _take_mode(indices, mode, "take")
     return getitem(a, (slice(None),) * axis + (indices,), mode)
 

@@ -89,14 +89,14 @@ def _batched_matmul(a, b, preferred_element_type):
 
 
 def vdot(a, b):
-    """Dot product of the flattened arrays.  ``vdot(ones((2, 2)), ones(4)).item() == 4.0``
+    """Dot product of the flattened arrays, the first one conjugated (as NumPy).
 
-    Complex operands are not supported yet (conjugation has no primitive).
+    >>> vdot(ones((2, 2)), ones(4)).item()
+    4.0
     """
     a, b = _operands(ravel(a), ravel(b))
     if dtypes.is_complex(a.aval.dtype):
-        raise TypeError(f"vdot: complex operands ({a.aval}, {b.aval}) need conjugation, "
-                        "which functorch_lite.numpy does not support yet")
+        a = bind(P.conj_p, a)
     if a.aval.shape != b.aval.shape:
         raise ValueError(f"vdot: operands must have the same number of elements, got "
                          f"{a.aval.size} and {b.aval.size}")

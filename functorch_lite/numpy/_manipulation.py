@@ -1,16 +1,15 @@
 """Array manipulation, grids, numerical calculus and comparisons, as compositions.
 
 Diagonals are strided ``slice``s of the flattened matrix; triangles, ``tri`` and ``diag``
-are ``select_n`` with an ``iota`` mask; ``pad``'s index modes (edge, reflect, symmetric,
-wrap) and traced ``repeat``/``roll`` are one ``gather`` with a static (or computed)
-index vector; ``convolve``/``correlate`` are one ``conv_general_dilated``.  Shapes
+are ``select_n`` with an ``iota`` mask; traced ``repeat``/``roll`` are one ``gather``
+with a computed index vector; ``convolve``/``correlate`` are one
+``conv_general_dilated``; ``pad`` (every NumPy mode) lives in ``_pad.py``.  Shapes
 always come from static arguments, so every function works under ``jit``.
 """
 import operator
 
 import numpy as np
 
-from transforms.array import Array
 from transforms.core import Tracer, bind
 from xla_like import dtypes
 from xla_like import primitives as P
@@ -398,77 +397,6 @@ def vander(x, N=None, increasing=False):
     return out if increasing else flip(out, 1)
 
 
-# ---- pad --------------------------------------------------------------------------------------
+# ---- pad: in its own module (every NumPy mode), re-exported here -----------------------------
 
-def _pad_widths(pad_width, ndim):
-    widths = np.asarray(pad_width)
-    if widths.dtype.kind not in "iu":
-        raise TypeError(f"pad: pad_width must be integers, got {pad_width!r}")
-    try:
-        widths = np.broadcast_to(widths, (ndim, 2))
-    except ValueError:
-        raise ValueError(f"pad: pad_width {pad_width!r} does not fit {ndim} axes") from None
-    if (widths < 0).any():
-        raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
-    return [tuple(int(w) for w in row) for row in widths]
-
-
-def _source_index(mode, n, before, after):
-    """For each padded position along an axis, the source element it copies."""
-    i = np.arange(-before, n + after)
-    if mode == "edge":
-        return np.clip(i, 0, n - 1)
-    if mode == "wrap":
-        return np.mod(i, n)
-    if mode == "symmetric":
-        m = np.mod(i, 2 * n)
-        return np.where(m < n, m, 2 * n - 1 - m)
-    if n == 1:                                   # reflect about a single element
-        return np.zeros_like(i)
-    m = np.mod(i, 2 * n - 2)
-    return np.where(m < n, m, 2 * n - 2 - m)
-
-
-_INDEX_MODES = ("edge", "wrap", "symmetric", "reflect")
-
-
-def _pad_constant(x, widths, constant_values):
-    value = convert(as_operand(constant_values), x.aval.dtype)
-    if value.aval.ndim == 0:
-        return bind(P.pad_p, x, value, padding_config=tuple((lo, hi, 0) for lo, hi in widths))
-    values = broadcast_to(value, (x.aval.ndim, 2))
-    # axis by axis, as NumPy does: later axes fill the corners
-    for axis, (lo, hi) in enumerate(widths):
-        parts = []
-        for side, count in ((0, lo), (1, hi)):
-            shape = x.aval.shape[:axis] + (count,) + x.aval.shape[axis + 1:]
-            parts.append(broadcast_to(getitem(values, (axis, side)), shape))
-        x = concatenate([parts[0], x, parts[1]], axis)
-    return x
-
-
-def pad(array, pad_width, mode="constant", *, constant_values=0, reflect_type="even"):
-    """Pad with ``mode`` ``'constant'`` (``constant_values``: a scalar or per-axis
-    ``(before, after)`` pairs), ``'edge'``, ``'reflect'``, ``'symmetric'`` or ``'wrap'``.
-
-    >>> pad(asarray([1, 2, 3]), 2, mode="reflect").tolist()
-    [3, 2, 1, 2, 3, 2, 1]
-    """
-    x = as_operand(array)
-    widths = _pad_widths(pad_width, x.aval.ndim)
-    if mode == "constant":
-        return _pad_constant(x, widths, constant_values)
-    if mode not in _INDEX_MODES:
-        raise ValueError(f"pad: mode must be one of {('constant',) + _INDEX_MODES}, got "
-                         f"{mode!r}")
-    if reflect_type != "even":
-        raise ValueError(f"pad: only reflect_type='even' is supported, got {reflect_type!r}")
-    for axis, (lo, hi) in enumerate(widths):
-        n = x.aval.shape[axis]
-        if not lo and not hi:
-            continue
-        if n == 0:
-            raise ValueError(f"pad: can't extend empty axis {axis} of {x.aval} with mode "
-                             f"{mode!r}")
-        x = take(x, _source_index(mode, n, lo, hi), axis)
-    return x
+from functorch_lite.numpy._pad import pad  # noqa: E402,F401

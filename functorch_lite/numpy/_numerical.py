@@ -198,8 +198,6 @@ def _conv_operands(a, v, mode, name):
         raise ValueError(f"{name}: operands cannot be empty")
     if mode not in _CONV_MODES:
         raise ValueError(f"{name}: mode must be one of {_CONV_MODES}, got {mode!r}")
-    if dtypes.is_complex(a.aval.dtype):
-        raise TypeError(f"{name}: complex operands need conjugation, not supported yet")
     if a.aval.dtype == dtypes.bool_:
         a, v = convert(a, dtypes.int32), convert(v, dtypes.int32)
     return a, v
@@ -216,12 +214,14 @@ def _correlate_long(a, v, mode):
 
 
 def correlate(a, v, mode="valid"):
-    """Cross-correlation of 1-d sequences: ``c[k] = sum_n a[n + k] * v[n]``.
+    """Cross-correlation of 1-d sequences: ``c[k] = sum_n a[n + k] * conj(v[n])``.
 
     >>> correlate(asarray([1., 2., 3.]), asarray([0., 1., 0.5]), "full").tolist()
     [0.5, 2.0, 3.5, 3.0, 0.0]
     """
     a, v = _conv_operands(a, v, mode, "correlate")
+    if dtypes.is_complex(v.aval.dtype):       # NumPy conjugates the second operand
+        v = bind(P.conj_p, v)
     if a.aval.shape[0] < v.aval.shape[0]:     # NumPy swaps the operands and reverses
         return bind(P.rev_p, _correlate_long(v, a, mode), dimensions=(0,))
     return _correlate_long(a, v, mode)

@@ -63,16 +63,24 @@ def _count(a, axes, where, dtype):
     return bind(P.reduce_sum_p, convert(mask, dtype), axes=axes) if axes else convert(mask, dtype)
 
 
+def no_out(out, name):
+    """NumPy's ``out=`` sits in the positional signatures; arrays are immutable, so only
+    its default is accepted (a positional call lines up with NumPy's)."""
+    if out is not None:
+        raise TypeError(f"{name}: out= is not supported (arrays are immutable)")
+
+
 # ---- sum and prod ---------------------------------------------------------------------------
 
 def _accumulating(prim, identity, combine, name):
-    def fn(a, axis=None, dtype=None, keepdims=False, initial=None, where=None):
+    def fn(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+        no_out(out, name)
         a = as_operand(a)
         axes = normalize_axes(axis, a.aval.ndim, name)
         target = _sum_dtype(a.aval.dtype) if dtype is None else dtypes.canonicalize(dtype)
         a = _masked(_with_dtype(a, target), where, identity)
-        out = _reduce(prim, a, axes, keepdims)
-        return out if initial is None else combine(out, initial)
+        result = _reduce(prim, a, axes, keepdims)
+        return result if initial is None else combine(result, initial)
     fn.__name__ = fn.__qualname__ = name
     return fn
 
@@ -94,7 +102,8 @@ prod.__doc__ = """Product over ``axis``; small ints and bools accumulate in int3
 # ---- max, min, all, any ------------------------------------------------------------------------
 
 def _extremum(prim, combine, name):
-    def fn(a, axis=None, keepdims=False, initial=None, where=None):
+    def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+        no_out(out, name)
         a = as_operand(a)
         axes = normalize_axes(axis, a.aval.ndim, name)
         if initial is None:
@@ -106,8 +115,8 @@ def _extremum(prim, combine, name):
                                  f"axes {axes}; pass initial=")
         else:
             a = _masked(a, where, initial)
-        out = _reduce(prim, a, axes, keepdims)
-        return out if initial is None else combine(out, initial)
+        result = _reduce(prim, a, axes, keepdims)
+        return result if initial is None else combine(result, initial)
     fn.__name__ = fn.__qualname__ = name
     return fn
 
@@ -127,7 +136,8 @@ amin.__doc__ = """Minimum over ``axis`` (NaN propagates).
 
 
 def _truth_reduction(prim, identity, name):
-    def fn(a, axis=None, keepdims=False, where=None):
+    def fn(a, axis=None, out=None, keepdims=False, *, where=None):
+        no_out(out, name)
         a = uf._as_bool(a)
         axes = normalize_axes(axis, a.aval.ndim, name)
         return _reduce(prim, _masked(a, where, identity), axes, keepdims)
@@ -156,12 +166,13 @@ def _compute_dtype(dtype):
     return dtypes.float32 if dtype == dtypes.float16 else dtype
 
 
-def mean(a, axis=None, dtype=None, keepdims=False, *, where=None):
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     """Arithmetic mean over ``axis``; ints give float32 (float64 for 64-bit ints).
 
     >>> mean(asarray([[1, 2], [3, 4]]), axis=0).tolist()
     [2.0, 3.0]
     """
+    no_out(out, "mean")
     a = as_operand(a)
     axes = normalize_axes(axis, a.aval.ndim, "mean")
     out_dtype = _mean_dtype(a.aval.dtype) if dtype is None else dtypes.canonicalize(dtype)
@@ -178,12 +189,14 @@ def _real_dtype(dtype):
         dtypes.float32 if dtype == dtypes.complex64 else dtype)
 
 
-def var(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=None, correction=None):
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+        correction=None):
     """Variance ``sum(|a - mean|**2) / (n - ddof)`` over ``axis`` (real for complex input).
 
     >>> var(asarray([1.0, 2.0, 3.0, 4.0])).item()
     1.25
     """
+    no_out(out, "var")
     a = as_operand(a)
     ddof = ddof if correction is None else correction
     axes = normalize_axes(axis, a.aval.ndim, "var")
@@ -202,19 +215,21 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=None, correct
     return convert(uf.true_divide(total, divisor), _real_dtype(out_dtype))
 
 
-def std(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=None, correction=None):
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+        correction=None):
     """Standard deviation: ``sqrt(var(...))``.
 
     >>> std(asarray([1.0, 3.0])).item()
     1.0
     """
-    return uf.sqrt(var(a, axis, dtype, ddof, keepdims, where=where, correction=correction))
+    return uf.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction))
 
 
 # ---- argmax, argmin -----------------------------------------------------------------------
 
 def _arg_extremum(prim, name):
-    def fn(a, axis=None, keepdims=False):
+    def fn(a, axis=None, out=None, *, keepdims=False):
+        no_out(out, name)
         a = as_operand(a)
         ndim = a.aval.ndim
         if axis is None:
@@ -241,7 +256,8 @@ argmin = _arg_extremum(P.argmin_p, "argmin")
 # ---- cumulative sums and products --------------------------------------------------------------
 
 def _cumulative(prim, name):
-    def fn(a, axis=None, dtype=None):
+    def fn(a, axis=None, dtype=None, out=None):
+        no_out(out, name)
         a = as_operand(a)
         if axis is None:
             a, axis = ravel(a), 0

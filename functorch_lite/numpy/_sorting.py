@@ -13,6 +13,7 @@
 * ``searchsorted`` compares every pair (``O(len(a) * v.size)`` memory).
 * ``nanargmax``/``nanargmin`` give -1 for an all-NaN slice (NumPy raises).
 """
+import math
 import operator
 
 import numpy as np
@@ -26,7 +27,7 @@ from functorch_lite.numpy._convert import as_operand, broadcast_to, convert, pro
 from functorch_lite.numpy._indexing import getitem, take
 from functorch_lite.numpy._reductions import all as all_, any as any_, argmax, argmin, sum
 from functorch_lite.numpy._shape import (broadcast_arrays, concatenate, expand_dims, flip,
-                                         normalize_axis, ravel, reshape, stack)
+                                         moveaxis, normalize_axis, ravel, reshape, stack)
 from functorch_lite.numpy import _ufuncs as uf
 
 _INDEX = dtypes.default_int
@@ -190,13 +191,15 @@ def searchsorted(a, v, side="left", sorter=None):
 
 
 def _nan_arg(reduce, fill, name):
-    def fn(a, axis=None, keepdims=False):
+    def fn(a, axis=None, out=None, *, keepdims=False):
+        if out is not None:
+            raise TypeError(f"{name}: out= is not supported (arrays are immutable)")
         a = as_operand(a)
         if not dtypes.is_inexact(a.aval.dtype):
-            return reduce(a, axis, keepdims)
+            return reduce(a, axis, keepdims=keepdims)
         nan = uf.isnan(a)
-        found = reduce(uf.where(nan, fill, a), axis, keepdims)
-        return uf.where(all_(nan, axis, keepdims), -1, found)
+        found = reduce(uf.where(nan, fill, a), axis, keepdims=keepdims)
+        return uf.where(all_(nan, axis, keepdims=keepdims), -1, found)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``{name[3:]}`` ignoring NaNs (-1 for an all-NaN slice)."
     return fn
@@ -294,18 +297,36 @@ def count_nonzero(a, axis=None, *, keepdims=False):
 
 # ---- unique and set operations --------------------------------------------------------------
 
+def _run_starts(s, equal_nan, rows=False):
+    """Mask of the entries (rows) of sorted ``s`` that differ from their predecessor."""
+    n = s.aval.shape[0]
+    if n == 0:
+        return broadcast_to(from_scalar(False), (0,))
+    head, tail = getitem(s, (slice(1, None),)), getitem(s, (slice(None, -1),))
+    new = uf.not_equal(head, tail)
+    if equal_nan and dtypes.is_inexact(s.aval.dtype):
+        new = uf.logical_and(new, uf.logical_not(uf.logical_and(uf.isnan(head),
+                                                                uf.isnan(tail))))
+    if rows:
+        new = any_(new, axis=1)
+    return concatenate([broadcast_to(from_scalar(True), (1,)), new])
+
+
 def _sorted_runs(flat, equal_nan=True):
     """Stable sort of a 1-d array, its permutation, and a mask of each run's first entry."""
     n = flat.aval.shape[0]
     s, perm = _sort([flat, _iota((n,), 0)], 0, 1)
-    if n == 0:
-        return s, perm, broadcast_to(from_scalar(False), (0,))
-    head, tail = getitem(s, (slice(1, None),)), getitem(s, (slice(None, -1),))
-    new = uf.not_equal(head, tail)
-    if equal_nan and dtypes.is_inexact(flat.aval.dtype):
-        new = uf.logical_and(new, uf.logical_not(uf.logical_and(uf.isnan(head),
-                                                                uf.isnan(tail))))
-    return s, perm, concatenate([broadcast_to(from_scalar(True), (1,)), new])
+    return s, perm, _run_starts(s, equal_nan)
+
+
+def _sorted_row_runs(rows, equal_nan=True):
+    """Rows of a 2-d array sorted lexicographically (stably), the permutation, and a mask
+    of each run's first row."""
+    n, m = rows.aval.shape
+    columns = [getitem(rows, (slice(None), j)) for j in range(m)]
+    perm = _sort(columns + [_iota((n,), 0)], 0, m)[-1] if m else _iota((n,), 0)
+    s = take(rows, perm, axis=0)
+    return s, perm, _run_starts(s, equal_nan, rows=True)
 
 
 def _pick(sorted_values, mask, size, fill_value, name):
@@ -320,29 +341,53 @@ def _pick(sorted_values, mask, size, fill_value, name):
     return uf.where(valid, picked, fill), pos, valid
 
 
-def _check_axis_none(axis, name):
-    if axis is not None:
-        raise NotImplementedError(f"{name}: only axis=None (the flattened array) is "
-                                  f"supported, got axis={axis!r}")
-
-
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None,
            *, equal_nan=True, size=None, fill_value=None, sorted=True):
-    """Sorted unique values of ``ar`` (flattened); optionally the index of each one's
-    first occurrence, the inverse (``values[inverse]`` rebuilds ``ar``) and counts.
+    """Sorted unique values of ``ar`` (flattened), or its unique subarrays along ``axis``
+    (sorted lexicographically); optionally the index of each one's first occurrence, the
+    inverse (``values[inverse]`` rebuilds ``ar``) and counts.
 
     >>> unique(asarray([3, 1, 3, 2])).tolist()
     [1, 2, 3]
+    >>> unique(asarray([[1, 2], [0, 5], [1, 2]]), axis=0).tolist()
+    [[0, 5], [1, 2]]
     """
-    _check_axis_none(axis, "unique")
-    return _unique(as_operand(ar), return_index, return_inverse, return_counts, equal_nan,
-                   size, fill_value, "unique")
+    ar = as_operand(ar)
+    if axis is None:
+        return _unique(ar, return_index, return_inverse, return_counts, equal_nan,
+                       size, fill_value, "unique")
+    axis = normalize_axis(axis, ar.aval.ndim, "unique")
+    moved = moveaxis(ar, axis, 0)
+    n = moved.aval.shape[0]
+    rows = reshape(moved, (n, math.prod(moved.aval.shape[1:])))
+    # NaN rows stay apart, as in NumPy (equal_nan only merges NaNs of the flattened array)
+    out = _unique(rows, return_index, return_inverse, return_counts, False, size,
+                  fill_value, "unique", by_rows=True)
+    out = out if isinstance(out, tuple) else (out,)
+    values = reshape(out[0], out[0].aval.shape[:1] + moved.aval.shape[1:])
+    out = (moveaxis(values, 0, axis),) + out[1:]
+    return out if len(out) > 1 else out[0]
+
+
+def _unique_rows(s, first, size, fill_value, name):
+    """The rows of ``s`` where ``first``, padded to ``size`` rows of ``fill_value``
+    (default: the first row)."""
+    size = static_size(size, lambda: sum(first, dtype=_INDEX), name)
+    pos, valid = _true_positions(first, size)
+    picked = take(s, pos, axis=0, mode="fill")
+    fill = take(s, [0], axis=0, mode="fill") if fill_value is None else fill_value
+    fill = convert(as_operand(fill), s.aval.dtype)
+    return uf.where(expand_dims(valid, -1), picked, fill), pos, valid
 
 
 def _unique(ar, return_index, return_inverse, return_counts, equal_nan, size, fill_value,
-            name):
-    s, perm, first = _sorted_runs(ravel(ar), equal_nan)
-    values, pos, valid = _pick(s, first, size, fill_value, name)
+            name, by_rows=False):
+    if by_rows:
+        s, perm, first = _sorted_row_runs(ar, equal_nan)
+        values, pos, valid = _unique_rows(s, first, size, fill_value, name)
+    else:
+        s, perm, first = _sorted_runs(ravel(ar), equal_nan)
+        values, pos, valid = _pick(s, first, size, fill_value, name)
     extra = []
     if return_index:
         extra.append(take(perm, pos, mode="fill"))
@@ -350,7 +395,7 @@ def _unique(ar, return_index, return_inverse, return_counts, equal_nan, size, fi
     if return_inverse:
         # every position is written once: inverse[perm[i]] = run[i]
         inverse = bind(P.scatter_p, perm, expand_dims(perm, -1), run, axes=(0,), mode="drop")
-        extra.append(reshape(inverse, ar.aval.shape))
+        extra.append(inverse if by_rows else reshape(inverse, ar.aval.shape))
     if return_counts:
         zeros = broadcast_to(convert(from_scalar(0), _INDEX), valid.aval.shape)
         ones = broadcast_to(convert(from_scalar(1), _INDEX), run.aval.shape)

@@ -26,7 +26,7 @@ from functorch_lite.numpy._creation import linspace
 from functorch_lite.numpy._indexing import getitem, take_along_axis
 from functorch_lite.numpy._linalg_core import matmul
 from functorch_lite.numpy._reductions import (_mean_dtype, all as all_, max as max_, mean,
-                                              min as min_, prod, sum, var)
+                                              min as min_, no_out, prod, sum, var)
 from functorch_lite.numpy._shape import (atleast_2d, concatenate, expand_dims, flip,
                                          moveaxis, normalize_axes, ravel, reshape, squeeze)
 from functorch_lite.numpy._sorting import _INDEX, searchsorted, static_size
@@ -50,35 +50,36 @@ def _not_nan(a, where):
 
 # ---- nan-aware reductions -----------------------------------------------------------------
 
-def nansum(a, axis=None, dtype=None, keepdims=False, initial=None, where=None):
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """``sum`` treating NaN as zero.
 
     >>> nansum(asarray([1.0, nan, 2.0])).item()
     3.0
     """
-    return sum(_nan_to(as_operand(a), 0), axis, dtype, keepdims, initial, where)
+    return sum(_nan_to(as_operand(a), 0), axis, dtype, out, keepdims, initial, where)
 
 
-def nanprod(a, axis=None, dtype=None, keepdims=False, initial=None, where=None):
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """``prod`` treating NaN as one.
 
     >>> nanprod(asarray([2.0, nan, 3.0])).item()
     6.0
     """
-    return prod(_nan_to(as_operand(a), 1), axis, dtype, keepdims, initial, where)
+    return prod(_nan_to(as_operand(a), 1), axis, dtype, out, keepdims, initial, where)
 
 
 def _nan_extremum(reduce, fill, name):
-    def fn(a, axis=None, keepdims=False, initial=None, where=None):
+    def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+        no_out(out, name)
         a = as_operand(a)
         if not dtypes.is_inexact(a.aval.dtype):
             return reduce(a, axis, keepdims=keepdims, initial=initial, where=where)
         nan = uf.isnan(a)
-        out = reduce(uf.where(nan, fill, a), axis, keepdims=keepdims, initial=initial,
-                     where=where)
+        result = reduce(uf.where(nan, fill, a), axis, keepdims=keepdims, initial=initial,
+                        where=where)
         if initial is not None:
-            return out
-        return uf.where(all_(nan, axis, keepdims), np.nan, out)   # NumPy: NaN, with a warning
+            return result
+        return uf.where(all_(nan, axis, keepdims=keepdims), np.nan, result)   # NumPy: NaN
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``{name[3:]}`` ignoring NaNs (NaN for an all-NaN slice)."
     return fn
@@ -90,7 +91,7 @@ nanmin = _nan_extremum(min_, np.inf, "nanmin")
 nanmin.__doc__ += "\n\n>>> nanmin(asarray([1.0, nan, 2.0])).item()\n1.0\n"
 
 
-def nanmean(a, axis=None, dtype=None, keepdims=False, *, where=None):
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     """``mean`` over the non-NaN entries.
 
     >>> nanmean(asarray([1.0, nan, 3.0])).item()
@@ -98,12 +99,13 @@ def nanmean(a, axis=None, dtype=None, keepdims=False, *, where=None):
     """
     a = as_operand(a)
     if not dtypes.is_inexact(a.aval.dtype):
-        return mean(a, axis, dtype, keepdims, where=where)
+        return mean(a, axis, dtype, out, keepdims, where=where)
     # zero the NaNs first: masked-out NaNs would still poison the derivatives
-    return mean(_nan_to(a, 0), axis, dtype, keepdims, where=_not_nan(a, where))
+    return mean(_nan_to(a, 0), axis, dtype, out, keepdims, where=_not_nan(a, where))
 
 
-def nanvar(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=None, correction=None):
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           correction=None):
     """``var`` over the non-NaN entries.
 
     >>> nanvar(asarray([1.0, nan, 3.0])).item()
@@ -111,26 +113,29 @@ def nanvar(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=None, corr
     """
     a = as_operand(a)
     if not dtypes.is_inexact(a.aval.dtype):
-        return var(a, axis, dtype, ddof, keepdims, where=where, correction=correction)
-    return var(_nan_to(a, 0), axis, dtype, ddof, keepdims, where=_not_nan(a, where),
+        return var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction)
+    return var(_nan_to(a, 0), axis, dtype, out, ddof, keepdims, where=_not_nan(a, where),
                correction=correction)
 
 
-def nanstd(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=None, correction=None):
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           correction=None):
     """``std`` over the non-NaN entries.
 
     >>> nanstd(asarray([1.0, nan, 3.0])).item()
     1.0
     """
-    return uf.sqrt(nanvar(a, axis, dtype, ddof, keepdims, where=where, correction=correction))
+    return uf.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where,
+                          correction=correction))
 
 
-def ptp(a, axis=None, keepdims=False):
+def ptp(a, axis=None, out=None, keepdims=False):
     """Peak to peak: ``max - min`` along ``axis``.
 
     >>> ptp(asarray([[1, 5], [3, 2]]), axis=1).tolist()
     [4, 1]
     """
+    no_out(out, "ptp")
     a = as_operand(a)
     return uf.subtract(max_(a, axis, keepdims=keepdims), min_(a, axis, keepdims=keepdims))
 

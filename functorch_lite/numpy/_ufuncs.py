@@ -19,8 +19,12 @@ from functorch_lite.numpy._convert import (as_operand, broadcast_shapes, broadca
 _ALL_KINDS = "biufc"
 
 
-def _binary(prim, name, kinds=None):
+def _binary(prim, name, kinds=None, on_bool=None):
+    """The ufunc ``name`` binding ``prim``; ``on_bool``: the primitive for two bools (NumPy:
+    ``add`` is ``or``, ``multiply`` is ``and``), kept off the fast paths."""
     allowed = _ALL_KINDS if kinds is None else kinds
+    if on_bool is not None:
+        allowed = allowed.replace("b", "")
     known_outputs, impl = same_aval_cache(prim), prim.impl
     broadcast_outputs = {}      # (aval, aval) -> output aval, for eager broadcasting
 
@@ -50,6 +54,8 @@ def _binary(prim, name, kinds=None):
             if out is not None:
                 return out
         x, y = promote_and_broadcast(x, y)
+        if on_bool is not None and x.aval.dtype == dtypes.bool_:
+            return bind(on_bool, x, y)
         if kinds is not None:
             x, y = _to_kind(x, kinds, name), _to_kind(y, kinds, name)
         return bind(prim, x, y)
@@ -107,9 +113,9 @@ def _operands(x, y, kinds, name):
     return _to_kind(x, kinds, name), _to_kind(y, kinds, name)
 
 
-add = _binary(P.add_p, "add")
+add = _binary(P.add_p, "add", on_bool=P.or_p)
 subtract = _binary(P.sub_p, "subtract")
-multiply = _binary(P.mul_p, "multiply")
+multiply = _binary(P.mul_p, "multiply", on_bool=P.and_p)
 true_divide = divide = _binary(P.div_p, "true_divide", "fc")
 _float_power = _binary(P.pow_p, "power", "fc")
 maximum = _binary(P.max_p, "maximum")
@@ -148,8 +154,19 @@ arctanh = _unary(P.atanh_p, "arctanh", "fc")
 sqrt = _unary(P.sqrt_p, "sqrt", "fc")
 cbrt = _unary(P.cbrt_p, "cbrt", "f")
 negative = _unary(P.neg_p, "negative")
-sign = _unary(P.sign_p, "sign")
-absolute = abs = _unary(P.abs_p, "absolute")
+
+
+def absolute(x, /):
+    """Elementwise ``|x|`` (the modulus for complex ``x``); bools stay bools, as in NumPy.
+
+    >>> absolute(asarray([-1.5, 2.0])).tolist()
+    [1.5, 2.0]
+    """
+    x = as_operand(x)
+    return x if x.aval.dtype == dtypes.bool_ else bind(P.abs_p, x)
+
+
+abs = absolute
 fabs = _unary(P.abs_p, "fabs", "f")
 invert = bitwise_not = _unary(P.not_p, "invert", "biu")
 
@@ -254,6 +271,21 @@ def signbit(x, /):
     return less(arctan2(x, -1.0), 0)
 
 
+def sign(x, /):
+    """Elementwise sign: -1, 0 or 1; for complex ``z``, ``z / |z|`` (0 at 0), as NumPy 2.
+
+    >>> sign(asarray([-2.0, 0.0, 3.0])).tolist()
+    [-1.0, 0.0, 1.0]
+    """
+    x = as_operand(x)
+    if not dtypes.is_complex(x.aval.dtype):
+        return bind(P.sign_p, x)
+    # a composition, not sign_p: sign_p's derivative is 0, right only on the real line
+    r = absolute(x)
+    zero = equal(r, 0)
+    return where(zero, 0, divide(x, where(zero, 1, r)))
+
+
 def copysign(x1, x2, /):
     """``|x1|`` with the sign of ``x2``.  ``copysign(1.0, -0.0).item() == -1.0``"""
     x, y = _operands(x1, x2, "f", "copysign")
@@ -268,7 +300,7 @@ def heaviside(x1, x2, /):
     return where(isnan(x), x, step)
 
 
-def clip(a, a_min=None, a_max=None, /, *, min=None, max=None):
+def clip(a, a_min=None, a_max=None, *, min=None, max=None):
     """Limit values to ``[a_min, a_max]`` (either bound may be None).
 
     >>> clip(arange(5), 1, 3).tolist()

@@ -1,9 +1,10 @@
 """functorch_lite.numpy.fft: NumPy's discrete Fourier transforms, differentiable,
 batchable and compilable.
 
-``fft``, ``ifft``, ``rfft``, ``irfft`` (one axis, length ``n``), ``fft2``, ``ifft2``,
-``rfft2``, ``irfft2`` (two axes), ``fftn``, ``ifftn``, ``rfftn``, ``irfftn`` (any axes,
-lengths ``s``), with NumPy's signatures and ``norm`` modes (``"backward"``, the
+``fft``, ``ifft``, ``rfft``, ``irfft``, ``hfft``, ``ihfft`` (one axis, length ``n``),
+``fft2``, ``ifft2``, ``rfft2``, ``irfft2`` (two axes), ``fftn``, ``ifftn``, ``rfftn``,
+``irfftn`` (any axes, lengths ``s``), with NumPy's signatures (and the Array API's:
+``fftfreq``/``rfftfreq`` take ``device=``) and ``norm`` modes (``"backward"``, the
 default: no scaling forward and ``1/n`` inverse; ``"ortho"``: ``1/sqrt(n)`` both
 ways; ``"forward"``: ``1/n`` forward, none inverse); plus ``fftfreq``, ``rfftfreq``,
 ``fftshift``, ``ifftshift``.  Each transform moves its axes to the end, pads with zeros
@@ -29,11 +30,12 @@ from xla_like import primitives as P
 from xla_like.primitives.complex_parts import complex_dtype, real_dtype
 from functorch_lite import numpy as fnp
 from functorch_lite.numpy._convert import as_operand
-from functorch_lite.numpy._shape import normalize_axis
+from functorch_lite.numpy._shape import astype, normalize_axis
 from functorch_lite.numpy._ufuncs import _to_kind
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn",
-           "ifftn", "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
+           "ifftn", "rfftn", "irfftn", "hfft", "ihfft", "fftfreq", "rfftfreq", "fftshift",
+           "ifftshift"]
 
 _NORMS = (None, "backward", "ortho", "forward")
 # (forward transform?) -> norm -> exponent e of the scale n**e applied to the result
@@ -51,7 +53,7 @@ def _operand(a, fft_type, name):
             raise TypeError(f"{name}: needs a real input, got {x.aval} (use fft for "
                             "complex input)")
         return x
-    return fnp.astype(x, complex_dtype(x.aval.dtype))
+    return astype(x, complex_dtype(x.aval.dtype))
 
 
 def _axes_and_lengths(x, s, axes, name):
@@ -223,25 +225,57 @@ def irfft2(a, s=None, axes=(-2, -1), norm=None):
     return _transform(a, s, axes, norm, "IRFFT", "irfft2")
 
 
+# a Hermitian signal's transforms are the real transforms run the other way
+_SWAPPED_NORM = {None: "forward", "backward": "forward", "ortho": "ortho",
+                 "forward": "backward"}
+
+
+def hfft(a, n=None, axis=-1, norm=None):
+    """The FFT of a signal with Hermitian symmetry, given by its first half ``a``: a
+    real spectrum of ``n`` points (default ``2 * (a.shape[axis] - 1)``).
+
+    >>> hfft(fnp.asarray([1.0, 2.0, 3.0]))                  # [8, -2, 0, -2] (float32)
+    """
+    _check_norm(norm, "hfft")
+    return irfft(fnp.conj(_operand(a, "FFT", "hfft")), n, axis, _SWAPPED_NORM[norm])
+
+
+def ihfft(a, n=None, axis=-1, norm=None):
+    """The inverse of ``hfft``: the first ``n // 2 + 1`` points of the Hermitian
+    signal whose spectrum is the real ``a``.
+
+    >>> ihfft(hfft(fnp.asarray([1.0, 2.0, 3.0])))           # [1, 2, 3] (complex64)
+    """
+    _check_norm(norm, "ihfft")
+    return fnp.conj(rfft(a, n, axis, _SWAPPED_NORM[norm]))
+
+
 # ---- frequencies and shifts ---------------------------------------------------------------------
 
-def fftfreq(n, d=1.0, *, dtype=None):
+def _check_device(device, name):
+    from functorch_lite.numpy._array_api_creation import check_device
+    check_device(device, name)
+
+
+def fftfreq(n, d=1.0, *, dtype=None, device=None):
     """The sample frequencies of an ``n``-point FFT with spacing ``d``.
 
     >>> fftfreq(4)                                          # [0, 0.25, -0.5, -0.25]
     """
+    _check_device(device, "fftfreq")
     n = operator.index(n)
     k = fnp.concatenate([fnp.arange(0, (n - 1) // 2 + 1), fnp.arange(-(n // 2), 0)])
-    return fnp.astype(k, dtype or dtypes.default_float) / (n * d)
+    return astype(k, dtype or dtypes.default_float) / (n * d)
 
 
-def rfftfreq(n, d=1.0, *, dtype=None):
+def rfftfreq(n, d=1.0, *, dtype=None, device=None):
     """The sample frequencies of ``rfft``: ``0 .. n // 2`` over ``n * d``.
 
     >>> rfftfreq(4)                                         # [0, 0.25, 0.5]
     """
+    _check_device(device, "rfftfreq")
     n = operator.index(n)
-    return fnp.astype(fnp.arange(0, n // 2 + 1), dtype or dtypes.default_float) / (n * d)
+    return astype(fnp.arange(0, n // 2 + 1), dtype or dtypes.default_float) / (n * d)
 
 
 def _roll(x, shifts, axes):

@@ -6,7 +6,11 @@ float64 (integer and bool inputs are computed in float64, as NumPy does; complex
 not supported).  Only the decompositions are primitives (``cholesky``, ``lu``, ``qr``,
 ``eigh``, ``svd``, ``triangular_solve``: ``xla_like/primitives/linalg.py``);
 ``solve``, ``inv``, ``det``, ``slogdet`` are LU compositions, ``pinv``, ``lstsq``,
-``matrix_rank`` and the spectral norms SVD compositions.
+``matrix_rank`` and the spectral norms SVD compositions.  The Array API extension's
+functions NumPy 2 added (``cross``, ``diagonal``, ``matrix_norm``, ``outer``,
+``tensordot``, ``trace``, ``vecdot``, ``vector_norm``, with the standard's signatures)
+are in ``_array_api_linalg.py``; ``vector_norm`` and ``matrix_norm`` (except ``ord``
+2, -2 and "nuc") also take complex input.
 
 Differences from NumPy:
 
@@ -35,16 +39,19 @@ from xla_like import dtypes
 from xla_like import primitives as P
 from functorch_lite.numpy import _reductions as red
 from functorch_lite.numpy import _ufuncs as uf
+from functorch_lite.numpy._array_api import matrix_transpose
 from functorch_lite.numpy._convert import as_operand, broadcast_shapes, broadcast_to, convert
 from functorch_lite.numpy._creation import eye, zeros
 from functorch_lite.numpy._linalg_core import matmul
-from functorch_lite.numpy._shape import (expand_dims, moveaxis, normalize_axis, reshape,
-                                         swapaxes)
+from functorch_lite.numpy._shape import expand_dims, moveaxis, normalize_axis, reshape
 
 __all__ = ["EighResult", "QRResult", "SlogdetResult", "SVDResult", "cholesky", "det",
            "eigh", "eigvalsh", "inv", "lstsq", "matrix_power", "matrix_rank",
            "matrix_transpose", "norm",
-           "pinv", "qr", "slogdet", "solve", "svd", "svdvals"]
+           "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
+           # the Array API extension's NumPy 2 additions (_array_api_linalg.py)
+           "cross", "diagonal", "matmul", "matrix_norm", "outer", "tensordot", "trace",
+           "vecdot", "vector_norm"]
 
 
 class EighResult(NamedTuple):
@@ -93,11 +100,6 @@ def matrix_operand(x, name, what="a", square=True):
         raise ValueError(f"{name}: {what} must be square in its last two dimensions, "
                          f"got shape {shape}")
     return x
-
-
-def matrix_transpose(x):
-    """Swap the last two axes.  ``matrix_transpose(ones((2, 3, 4))).shape == (2, 4, 3)``"""
-    return swapaxes(x, -1, -2)
 
 
 def _eye_like(a):
@@ -470,3 +472,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
         raise ValueError(f"norm: axis must name 1 or 2 axes, got {axis!r}")
     out = _matrix_norm(x, ord, *axes)
     return expand_dims(out, tuple(sorted(axes))) if keepdims else out
+
+
+# the Array API extension's functions that need only the helpers above
+from functorch_lite.numpy._array_api_linalg import (  # noqa: E402
+    cross, diagonal, matrix_norm, outer, tensordot, trace, vecdot, vector_norm)

@@ -46,7 +46,7 @@ def _float_pair(x, y, name):
     x, y = fnp.broadcast_arrays(fnp.asarray(x), fnp.asarray(y))
     x, y = _float(x, name), _float(y, name)
     dtype = fnp.result_type(x, y)
-    return fnp.astype(x, dtype), fnp.astype(y, dtype)
+    return fnp.astype(x, dtype, copy=False), fnp.astype(y, dtype, copy=False)
 
 
 # ---- logsumexp and friends --------------------------------------------------------------
