@@ -15,6 +15,8 @@ import numpy as np
 
 from functorch_lite import numpy as fnp
 
+from table_harness import B, F, I  # noqa: F401 (the cases' argument makers)
+
 @dataclass
 class Case:
     make: Callable                      # rng -> tuple of positional arrays (pytrees ok)
@@ -26,18 +28,6 @@ class Case:
     static: bool = False                # answers with Python values (predicates)
     traced: str = "ok"                  # "raises": eager only
     tol: float = 1e-6
-
-
-def F(rng, *shape):
-    return rng.standard_normal(shape)
-
-
-def I(rng, *shape, lo=-5, hi=5, dtype=np.int32):
-    return rng.integers(lo, hi, shape).astype(dtype)
-
-
-def B(rng, *shape):
-    return rng.random(shape) < 0.5
 
 
 def U8(rng, *shape):

@@ -181,12 +181,24 @@ def test_standalone_kernels_are_stored_and_loaded_with_the_program(cache_dir):
 
 
 def _edited(edit):
-    """A damage that edits the entry's metadata JSON (executable_entry.py)."""
-    def damage(metadata):
-        metadata = json.loads(metadata)
+    """A damage that edits the entry's metadata JSON (executable_entry.py), the last blob."""
+    def damage(blobs):
+        metadata = json.loads(blobs[-1])
         edit(metadata)
-        return json.dumps(metadata).encode()
+        return blobs[:-1] + [json.dumps(metadata).encode()]
     return damage
+
+
+def _metadata(text):
+    return lambda blobs: blobs[:-1] + [text]
+
+
+def _truncated_program(blobs):
+    return blobs[:-2] + [blobs[-2][:-20], blobs[-1]]
+
+
+def _program_only(blobs):
+    return blobs[-2:]
 
 
 def _rename_standalone(m):
@@ -217,27 +229,24 @@ def _wrong_pointer_count(m):
     m["kernels"][0][0] += 1
 
 
-def _bad_program(m):
-    m["program"] = m["program"][:-20]
-
-
 def _other_format(m):
     m["format"] += 1
 
 
-@pytest.mark.parametrize("damage", [lambda m: b"[[]]", lambda m: b"not json", lambda m: b"\xff",
-                                    _edited(_rename_standalone), _edited(_short_rows),
-                                    _edited(_drop_an_equation), _edited(_unknown_kind),
-                                    _edited(_unhashable_kind), _edited(_kernel_counts_missing),
-                                    _edited(_wrong_pointer_count), _edited(_bad_program),
-                                    _edited(_other_format)])
+@pytest.mark.parametrize("damage", [_metadata(b"[[]]"), _metadata(b"not json"),
+                                    _metadata(b"\xff"), _edited(_rename_standalone),
+                                    _edited(_short_rows), _edited(_drop_an_equation),
+                                    _edited(_unknown_kind), _edited(_unhashable_kind),
+                                    _edited(_kernel_counts_missing),
+                                    _edited(_wrong_pointer_count), _truncated_program,
+                                    _program_only, _edited(_other_format)])
 def test_an_entry_whose_metadata_does_not_fit_is_recompiled(cache_dir, damage):
     from xla_like.backends import native
     program, args = _standalone_program()
     want = CpuBackend().compile(program)(*args)
     (entry,) = entries(cache_dir)
     blobs = native.unpack(compile_cache.decode_entry(entry.read_bytes()))
-    damaged = blobs[:-1] + [damage(blobs[-1])]
+    damaged = damage(blobs)
     entry.write_bytes(compile_cache.encode_entry(native.pack(damaged)))
     exe = CpuBackend().compile(program)
     assert not exe.loaded_from_disk_cache

@@ -33,6 +33,8 @@ from functorch_lite.scipy import linalg as fsl, special as fsp
 from functorch_lite.test_util import check_grads
 from transforms.pytree import tree_flatten, tree_map, tree_unflatten
 
+from table_harness import check_grads_in, stack_trees
+
 
 # ---- the harness ----------------------------------------------------------------------------
 
@@ -189,14 +191,7 @@ def _check_grads(name, case, draw):
     """check_grads in the float64/complex128 arguments, the others held fixed."""
     args = case.make(draw)
     argnums = _float_argnums(case, args)
-    fn = _call(name, case)
-
-    def f(*xs):
-        full = list(args)
-        for k, x in zip(argnums, xs):
-            full[k] = x
-        return fn(*full)
-    check_grads(f, tuple(tree_map(np.asarray, args[k]) for k in argnums), order=case.order)
+    check_grads_in(_call(name, case), args, argnums, order=case.order)
 
 
 def _check_vmap(name, case):
@@ -206,7 +201,7 @@ def _check_vmap(name, case):
     stacked = [np.stack(group) for group in zip(*[_arrays(s)[0] for s in samples])]
     with np.errstate(all="ignore"):
         got = fl.vmap(lambda *a: fn(*rebuild(a)))(*stacked)
-        want = _stack_trees([tree_map(np.asarray, fn(*s)) for s in samples])
+        want = stack_trees([tree_map(np.asarray, fn(*s)) for s in samples])
     assert_tree_close(got, want, case.tol)
 
 
@@ -296,12 +291,6 @@ def _arrays(args):
             full[k] = a
         return tree_unflatten(treedef, full)
     return [leaves[k] for k in where], rebuild
-
-
-def _stack_trees(trees):
-    leaves = [tree_flatten(t)[0] for t in trees]
-    return tree_unflatten(tree_flatten(trees[0])[1],
-                          [np.stack(group) for group in zip(*leaves)])
 
 
 def registry(CASES):

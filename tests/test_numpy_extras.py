@@ -18,11 +18,11 @@ from functorch_lite import numpy as fnp
 from functorch_lite.numpy import (_extras_index, _extras_logic, _extras_math, _extras_shape,
                                   _polynomial, _vectorize, _windows)
 from functorch_lite.numpy._omitted import OMITTED
-from functorch_lite.test_util import check_grads
 from transforms.errors import ConcretizationError
-from transforms.pytree import tree_flatten, tree_map, tree_unflatten
+from transforms.pytree import tree_map
 
 from numpy_extras_cases import CASES, canonical_roots
+from table_harness import check_grads_in, stack_trees, tree_leaves_of
 
 pytestmark = [pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning"),
               pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")]
@@ -44,12 +44,8 @@ def _call(name, case):
     return lambda *a: fn(*a, **case.kwargs)
 
 
-def _leaves(tree):
-    return tree_flatten(tuple(tree) if isinstance(tree, list) else tree)[0]
-
-
 def _assert_tree_close(got, want, tol=1e-6):
-    got_leaves, want_leaves = _leaves(got), _leaves(want)
+    got_leaves, want_leaves = tree_leaves_of(got), tree_leaves_of(want)
     assert len(got_leaves) == len(want_leaves), (got, want)
     for g, w in zip(got_leaves, want_leaves):
         g, w = np.asarray(g), np.asarray(w)
@@ -104,21 +100,7 @@ def test_grads(name, i):
     case = CASES[name][i]
     arrays = _args(case, 0)
     argnums = _float_argnums(case, arrays)
-    fn = _call(name, case)
-
-    def f(*xs):
-        full = list(arrays)
-        for k, x in zip(argnums, xs):
-            full[k] = x
-        return fn(*full)
-    check_grads(f, tuple(arrays[k] for k in argnums), order=1, modes=("fwd", "rev"))
-
-
-def _stack_trees(trees):
-    leaves = [_leaves(t) for t in trees]
-    first = trees[0]
-    treedef = tree_flatten(tuple(first) if isinstance(first, list) else first)[1]
-    return tree_unflatten(treedef, [np.stack(group) for group in zip(*leaves)])
+    check_grads_in(_call(name, case), arrays, argnums, order=1, modes=("fwd", "rev"))
 
 
 def _under_transform(transform, fn, arrays):
@@ -142,21 +124,21 @@ def test_vmap_matches_loop(name, i):
         mapped = lambda *xs: fn(*xs)
         if case.traced == "raises":
             with pytest.raises(ConcretizationError, match=name):
-                fl.vmap(mapped)(*_stack_trees([arrays, arrays]))
+                fl.vmap(mapped)(*stack_trees([arrays, arrays]))
             return
         eager = fn(*arrays)
-        got = _under_transform(fl.vmap, fn, _stack_trees([arrays] * 3) if arrays else ())
+        got = _under_transform(fl.vmap, fn, stack_trees([arrays] * 3) if arrays else ())
         assert got == eager
         return
     samples = [_args(case, seed) for seed in range(3)]
     if not samples[0]:
         # nothing to map over: called inside vmap, the result must not depend on it
         got = fl.vmap(lambda s: (fn(), s))(np.arange(3.0))[0]
-        want = _stack_trees([tree_map(np.asarray, fn()) for _ in range(3)])
+        want = stack_trees([tree_map(np.asarray, fn()) for _ in range(3)])
         _assert_tree_close(got, want, case.tol)
         return
-    got = fl.vmap(fn)(*_stack_trees(samples))
-    want = _stack_trees([tree_map(np.asarray, fn(*s)) for s in samples])
+    got = fl.vmap(fn)(*stack_trees(samples))
+    want = stack_trees([tree_map(np.asarray, fn(*s)) for s in samples])
     _assert_tree_close(got, want, case.tol)
 
 

@@ -14,9 +14,10 @@ import pytest
 
 import functorch_lite as fl
 from functorch_lite import numpy as fnp
-from functorch_lite.test_util import check_grads
-from transforms.pytree import tree_flatten, tree_map, tree_unflatten
+from transforms.pytree import tree_flatten, tree_map
 from xla_like import primitives as P
+
+from table_harness import B, F, I, check_grads_in, stack_trees  # noqa: F401 (makers used by CASES)
 
 pytestmark = [
     pytest.mark.filterwarnings(
@@ -35,18 +36,6 @@ class Case:
     diff_argnums: tuple = None          # which positional args check_grads varies (floats)
     vmap: bool = True
     call: Callable = None               # the fnp call; default fnp.<name>(*arrays, **kwargs)
-
-
-def F(rng, *shape):
-    return rng.standard_normal(shape)
-
-
-def I(rng, *shape, lo=-5, hi=5, dtype=np.int32):
-    return rng.integers(lo, hi, shape).astype(dtype)
-
-
-def B(rng, *shape):
-    return rng.random(shape) < 0.5
 
 
 def sorted_points(rng, n):
@@ -270,20 +259,7 @@ def test_grads(name, i):
     case = CASES[name][i]
     arrays = _args(case, 0)
     argnums = _float_argnums(case, arrays)
-    fn = _call(name, case)
-
-    def f(*xs):
-        full = list(arrays)
-        for k, x in zip(argnums, xs):
-            full[k] = x
-        return fn(*full)
-    check_grads(f, tuple(arrays[k] for k in argnums), order=1, modes=("fwd", "rev"))
-
-
-def _stack_trees(trees):
-    leaves = [tree_flatten(t)[0] for t in trees]
-    return tree_unflatten(tree_flatten(trees[0])[1],
-                          [np.stack(group) for group in zip(*leaves)])
+    check_grads_in(_call(name, case), arrays, argnums, order=1, modes=("fwd", "rev"))
 
 
 @pytest.mark.parametrize("name,i", _where("vmap"))
@@ -291,8 +267,8 @@ def test_vmap_matches_loop(name, i):
     case = CASES[name][i]
     samples = [_args(case, seed) for seed in range(3)]
     fn = _call(name, case)
-    got = fl.vmap(fn)(*_stack_trees(samples))
-    want = _stack_trees([tree_map(np.asarray, fn(*s)) for s in samples])
+    got = fl.vmap(fn)(*stack_trees(samples))
+    want = stack_trees([tree_map(np.asarray, fn(*s)) for s in samples])
     _assert_tree_close(got, want)
 
 

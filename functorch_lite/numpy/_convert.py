@@ -8,6 +8,7 @@ import numpy as np
 from transforms.array import Array, from_numpy, from_scalar, is_python_scalar
 from transforms.core import Tracer, bind, eager, eager_with_scalar
 from xla_like import dtypes
+from xla_like.ir import ShapedArray, intern
 from xla_like.primitives import broadcast_in_dim_p, convert_element_type_p
 
 _PY_SCALARS = (bool, int, float, complex)
@@ -159,12 +160,25 @@ def scalar_binary(prim, x, y, kinds):
         out = eager_with_scalar(prim, array, aval.dtype.type(scalar), swap)
         if out is not None:
             return out
-    literal = broadcast_to(from_scalar(scalar, aval.dtype, aval.weak), aval.shape)
+    if type(scalar) is float:   # no range to check: straight to a 0-d array
+        literal = Array(np.array(scalar, aval.dtype), _scalar_aval(aval.dtype, aval.weak))
+    else:
+        literal = from_scalar(scalar, aval.dtype, aval.weak)
+    if aval.shape:              # a 0-d literal broadcasts to any shape
+        literal = bind(broadcast_in_dim_p, literal, shape=aval.shape, broadcast_dimensions=())
     return bind(prim, literal, array) if swap else bind(prim, array, literal)
 
 
 # (array dtype, weak, Python scalar type) -> does promotion keep the array's type?
 _SCALAR_KEEPS_TYPE = {}
+_SCALAR_AVALS = {}
+
+
+def _scalar_aval(dtype, weak):
+    aval = _SCALAR_AVALS.get((dtype, weak))
+    if aval is None:
+        aval = _SCALAR_AVALS[(dtype, weak)] = intern(ShapedArray((), dtype, weak))
+    return aval
 
 
 def promote_and_broadcast(*xs):

@@ -17,16 +17,9 @@ from functorch_lite.numpy._convert import as_operand, broadcast_to, convert
 from functorch_lite.numpy._indexing import take, update
 from functorch_lite.numpy._manipulation import array_split, diag, _iota, _slice_axis
 from functorch_lite.numpy._reductions import cumsum
-from functorch_lite.numpy._shape import (concatenate, flip, moveaxis, normalize_axis, ravel,
-                                         reshape)
+from functorch_lite.numpy._shape import (concatenate, flat_and_axis, flip, moveaxis,
+                                         normalize_axis, ravel, reshape)
 from functorch_lite.numpy import _ufuncs as uf
-
-
-def _flat_or_axis(arr, axis, name):
-    arr = as_operand(arr)
-    if axis is None:
-        return ravel(arr), 0
-    return arr, normalize_axis(axis, arr.aval.ndim, name)
 
 
 def _concrete(x, name, what):
@@ -82,7 +75,7 @@ def delete(arr, obj, axis=None, *, assume_unique_indices=False):
     >>> delete(asarray([1, 2, 3, 4]), [0, 2]).tolist()
     [2, 4]
     """
-    a, axis = _flat_or_axis(arr, axis, "delete")
+    a, axis = flat_and_axis(arr, axis, "delete")
     n = a.aval.shape[axis]
     obj_op = None if isinstance(obj, (slice, list, tuple, np.ndarray, int)) else as_operand(obj)
     if obj_op is not None and obj_op.aval.ndim == 0 and dtypes.is_int(obj_op.aval.dtype):
@@ -128,7 +121,7 @@ def insert(arr, obj, values, axis=None):
     >>> insert(asarray([1, 2, 3]), 1, [8, 9]).tolist()
     [1, 8, 9, 2, 3]
     """
-    a, axis = _flat_or_axis(arr, axis, "insert")
+    a, axis = flat_and_axis(arr, axis, "insert")
     n = a.aval.shape[axis]
     idx = _static_indices(obj, n, "insert")
     if ((idx < -n) | (idx > n)).any():

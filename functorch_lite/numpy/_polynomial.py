@@ -98,9 +98,7 @@ def polyadd(a1, a2):
     >>> polyadd(asarray([1, 2]), asarray([1])).tolist()
     [1, 3]
     """
-    a, b = promote(_coefficients(a1, "polyadd", "a1"), _coefficients(a2, "polyadd", "a2"))
-    n = max(a.aval.shape[0], b.aval.shape[0])
-    return uf.add(_front_pad(a, n), _front_pad(b, n))
+    return uf.add(*_aligned(a1, a2, "polyadd"))
 
 
 def polysub(a1, a2):
@@ -109,9 +107,14 @@ def polysub(a1, a2):
     >>> polysub(asarray([1, 2]), asarray([1])).tolist()
     [1, 1]
     """
-    a, b = promote(_coefficients(a1, "polysub", "a1"), _coefficients(a2, "polysub", "a2"))
+    return uf.subtract(*_aligned(a1, a2, "polysub"))
+
+
+def _aligned(a1, a2, name):
+    """Both coefficient vectors, promoted and zero-padded in front to one length."""
+    a, b = promote(_coefficients(a1, name, "a1"), _coefficients(a2, name, "a2"))
     n = max(a.aval.shape[0], b.aval.shape[0])
-    return uf.subtract(_front_pad(a, n), _front_pad(b, n))
+    return _front_pad(a, n), _front_pad(b, n)
 
 
 def polymul(a1, a2):

@@ -35,6 +35,15 @@ def normalize_axis(axis, ndim, name):
     return axis % ndim if ndim else axis
 
 
+def flat_and_axis(a, axis, name):
+    """``a`` as an operand and ``axis`` normalized; ``axis=None`` flattens ``a`` (axis 0),
+    as NumPy's sort, delete and insert do."""
+    a = as_operand(a)
+    if axis is None:
+        return ravel(a), 0
+    return a, normalize_axis(axis, a.aval.ndim, name)
+
+
 def normalize_axes(axis, ndim, name):
     """``None`` (all axes), an int or a sequence of ints -> a sorted tuple of axes.
 

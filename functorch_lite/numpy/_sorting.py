@@ -26,8 +26,9 @@ from xla_like import primitives as P
 from functorch_lite.numpy._convert import as_operand, broadcast_to, convert, promote
 from functorch_lite.numpy._indexing import getitem, take
 from functorch_lite.numpy._reductions import all as all_, any as any_, argmax, argmin, sum
-from functorch_lite.numpy._shape import (broadcast_arrays, concatenate, expand_dims, flip,
-                                         moveaxis, normalize_axis, ravel, reshape, stack)
+from functorch_lite.numpy._shape import (broadcast_arrays, concatenate, expand_dims,
+                                         flat_and_axis, flip, moveaxis, normalize_axis, ravel,
+                                         reshape, stack)
 from functorch_lite.numpy import _ufuncs as uf
 
 _INDEX = dtypes.default_int
@@ -37,14 +38,6 @@ _INDEX = dtypes.default_int
 
 def _iota(shape, axis):
     return bind(P.iota_p, dtype=_INDEX, shape=tuple(shape), dimension=axis)
-
-
-def _flat_axis(a, axis, name):
-    """``a`` as an operand and ``axis`` normalized; ``axis=None`` flattens ``a``."""
-    a = as_operand(a)
-    if axis is None:
-        return ravel(a), 0
-    return a, normalize_axis(axis, a.aval.ndim, name)
 
 
 def _sort(operands, axis, num_keys):
@@ -90,7 +83,7 @@ def sort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
     [1, 2, 3]
     """
     _check_order(order, "sort")
-    a, axis = _flat_axis(a, axis, "sort")
+    a, axis = flat_and_axis(a, axis, "sort")
     if descending:
         return flip(_sort([flip(a, axis)], axis, 1)[0], axis)
     return _sort([a], axis, 1)[0]
@@ -104,7 +97,7 @@ def argsort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False)
     [1, 2, 0]
     """
     _check_order(order, "argsort")
-    a, axis = _flat_axis(a, axis, "argsort")
+    a, axis = flat_and_axis(a, axis, "argsort")
     iota = _iota(a.aval.shape, axis)
     if not descending:
         return _sort([a, iota], axis, 1)[1]
@@ -143,7 +136,7 @@ def partition(a, kth, axis=-1):
     >>> partition(asarray([3, 1, 2]), 1)[1].item()
     2
     """
-    a, axis = _flat_axis(a, axis, "partition")
+    a, axis = flat_and_axis(a, axis, "partition")
     _check_kth(kth, a, axis, "partition")
     return sort(a, axis)
 
@@ -154,7 +147,7 @@ def argpartition(a, kth, axis=-1):
     >>> argpartition(asarray([3, 1, 2]), 0)[0].item()
     1
     """
-    a, axis = _flat_axis(a, axis, "argpartition")
+    a, axis = flat_and_axis(a, axis, "argpartition")
     _check_kth(kth, a, axis, "argpartition")
     return argsort(a, axis)
 

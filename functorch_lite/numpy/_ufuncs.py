@@ -12,7 +12,7 @@ from transforms.core import bind, cached_abstract_eval, current_interpreter, sam
 from xla_like.ir import ShapedArray, intern
 from xla_like import dtypes
 from xla_like import primitives as P
-from functorch_lite.numpy._convert import (as_operand, broadcast_shapes, broadcast_to, convert,
+from functorch_lite.numpy._convert import (_PY_SCALARS, as_operand, broadcast_shapes, broadcast_to, convert,
                                            scalar_binary, promote,
                                            promote_and_broadcast)
 
@@ -29,6 +29,11 @@ def _binary(prim, name, kinds=None, on_bool=None):
     broadcast_outputs = {}      # (aval, aval) -> output aval, for eager broadcasting
 
     def fn(x, y, /):
+        if type(y) in _PY_SCALARS or type(x) in _PY_SCALARS:     # x * 2.0
+            out = scalar_binary(prim, x, y, allowed)
+            if out is not None:
+                return out
+            return _general(x, y)
         try:
             aval = x.aval
             # same (interned) aval of an allowed kind: nothing to promote or convert
@@ -49,10 +54,11 @@ def _binary(prim, name, kinds=None, on_bool=None):
                         broadcast_outputs.clear()
                     broadcast_outputs[(aval, y.aval)] = out_aval
                     return Array(impl(x._value, y._value), out_aval)
-        except AttributeError:
-            out = scalar_binary(prim, x, y, allowed)     # x * 2.0
-            if out is not None:
-                return out
+        except AttributeError:      # a list, a NumPy array, ...
+            pass
+        return _general(x, y)
+
+    def _general(x, y):
         x, y = promote_and_broadcast(x, y)
         if on_bool is not None and x.aval.dtype == dtypes.bool_:
             return bind(on_bool, x, y)

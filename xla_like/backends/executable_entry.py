@@ -12,25 +12,30 @@ must hold everything the passes would have derived from it:
   standalone kernel its metadata (``StandaloneSpec.metadata``);
 * the object code of every LLVM module (native.py).
 
-The payload is ``native.pack(objects + [metadata JSON])``.  ``decode`` checks the
+The payload is ``native.pack(objects + [program text, metadata JSON])``; the program
+is stored without source lines (a restored executable never reports them: errors
+point at the program as traced), which makes it a third shorter to load.  ``decode`` checks the
 shape of every field and returns None for anything that does not fit (the caller
 then compiles from scratch and rewrites the entry); the file's own checksum
 (compile_cache.py) already rejects truncated or corrupted bytes, and the entry's
 name includes a hash of the compiler's sources, so another compiler's entry is
 never found.
 
-Measured on the 1,000-equation elementwise chain (``python -m benchmarks compile``,
-loaded 2-core machine): a hit takes ~11 ms (fingerprint ~2.5 ms, decoding the
-optimized program ~3 ms, the rest steps, buffers and the engine), where keying the
-object code by the optimized program and re-running the passes took ~27-57 ms.
+Measured on the 1,000-equation elementwise chain (``python -m benchmarks jit_cases``,
+idle 2-core machine): ``jit(f).lower(x).compile()`` from the disk cache takes ~10 ms,
+of which tracing ~4 ms, the fingerprint ~0.8 ms, decoding the optimized program ~1.7
+ms (``serialize.loads(validate=False)``: the entry is checksummed), the engine ~1.7
+ms and steps and buffers ~0.7 ms; keying the object code by the optimized program
+and re-running the passes took ~27-57 ms.
 """
 import json
 from typing import NamedTuple
 
 from xla_like import serialize
+from xla_like.ir import Eqn, Program
 from xla_like.backends.native import pack, unpack
 
-FORMAT = 1
+FORMAT = 2
 
 
 class Entry(NamedTuple):
@@ -47,16 +52,22 @@ def encode(program, steps, kinds, native):
     ``kinds`` and ``native`` (a NativeModule); None when the program has no text
     form (a param the serializer cannot hold)."""
     try:
-        text = serialize.dumps(program)
+        text = serialize.dumps(_without_sources(program))
     except (TypeError, ValueError):
         return None
     position = {id(eqn): i for i, eqn in enumerate(program.eqns)}
-    metadata = {"format": FORMAT, "program": text,
+    metadata = {"format": FORMAT, "objects": len(native.objects),
                 "steps": [[kind, step.fused, [position[id(e)] for e in step.eqns]]
                           for step, kind in zip(steps, kinds)],
                 "kernels": [spec.counts() for spec in native.specs],
                 "standalone": [spec.metadata() for spec in native.standalone]}
-    return pack(list(native.objects) + [json.dumps(metadata).encode()])
+    return pack(list(native.objects) + [text.encode(), json.dumps(metadata).encode()])
+
+
+def _without_sources(program):
+    """``program``'s top-level equations with no source lines."""
+    eqns = [Eqn(e.prim, e.inputs, e.outputs, e.params) for e in program.eqns]
+    return Program(program.invars, program.constvars, program.consts, eqns, program.outvars)
 
 
 def _is_int_list(value, length=None):
@@ -81,17 +92,17 @@ def _groups(steps, eqns, known_kinds):
 def decode(payload, known_kinds):
     """The ``Entry`` in ``payload``, or None when it is not a well-formed entry."""
     blobs = unpack(payload) if payload is not None else None
-    if not blobs:
+    if not blobs or len(blobs) < 2:
         return None
     try:
         metadata = json.loads(blobs[-1].decode())
     except ValueError:          # UnicodeDecodeError is a ValueError too
         return None
     if not (isinstance(metadata, dict) and metadata.get("format") == FORMAT
-            and isinstance(metadata.get("program"), str)):
+            and metadata.get("objects") == len(blobs) - 2):
         return None
     try:        # our own checksummed text (compile_cache): any failure is a miss
-        program = serialize.loads(metadata["program"], check=False, validate=False)
+        program = serialize.loads(blobs[-2], check=False, validate=False)
     except Exception:   # noqa: BLE001 (KeyError, TypeError, ... from malformed text)
         return None
     split = _groups(metadata.get("steps"), program.eqns, known_kinds)
@@ -103,4 +114,4 @@ def decode(payload, known_kinds):
         return None
     if len(standalone) != kinds.count("native"):
         return None
-    return Entry(program, groups, kinds, kernels, standalone, blobs[:-1])
+    return Entry(program, groups, kinds, kernels, standalone, blobs[:-2])

@@ -1,0 +1,44 @@
+"""Pieces the table-driven NumPy tests share (test_numpy_manipulation.py,
+test_numpy_extras.py, test_numpy_core_table*.py): random argument makers, pytree
+stacking for the vmap-vs-loop checks, and ``check_grads`` in some arguments only."""
+import numpy as np
+
+from functorch_lite.test_util import check_grads
+from transforms.pytree import tree_flatten, tree_map, tree_unflatten
+
+
+def F(rng, *shape):
+    """Standard normal float64 values."""
+    return rng.standard_normal(shape)
+
+
+def I(rng, *shape, lo=-5, hi=5, dtype=np.int32):  # noqa: E743 (the table's one-letter makers)
+    return rng.integers(lo, hi, shape).astype(dtype)
+
+
+def B(rng, *shape):
+    return rng.random(shape) < 0.5
+
+
+def tree_leaves_of(tree):
+    """The leaves of ``tree``; a list of outputs counts as a tuple (one structure)."""
+    return tree_flatten(tuple(tree) if isinstance(tree, list) else tree)[0]
+
+
+def stack_trees(trees):
+    """Stack equal-structure pytrees leaf by leaf along a new axis 0 (vmap's input)."""
+    first = trees[0]
+    treedef = tree_flatten(tuple(first) if isinstance(first, list) else first)[1]
+    leaves = [tree_leaves_of(t) for t in trees]
+    return tree_unflatten(treedef, [np.stack(group) for group in zip(*leaves)])
+
+
+def check_grads_in(fn, args, argnums, **options):
+    """``check_grads`` of ``fn(*args)`` in ``args[k]`` for ``k`` in ``argnums``, the other
+    arguments held fixed."""
+    def f(*xs):
+        full = list(args)
+        for k, x in zip(argnums, xs):
+            full[k] = x
+        return fn(*full)
+    check_grads(f, tuple(tree_map(np.asarray, args[k]) for k in argnums), **options)
