@@ -1,5 +1,5 @@
-"""The public names of NumPy's main namespace that ``functorch_lite.numpy`` deliberately
-does not provide, each with the reason.  Asking ``functorch_lite.numpy`` for one raises
+"""The public names of NumPy's main namespace (and the few more of ``jax.numpy``) that
+``functorch_lite.numpy`` deliberately does not provide, each with the reason.  Asking ``functorch_lite.numpy`` for one raises
 an ``AttributeError`` that gives the reason (see the module ``__getattr__`` at the end of
 ``functorch_lite/numpy/__init__.py``).  A test checks that every public name of the
 installed NumPy is either provided or listed here.
@@ -25,6 +25,8 @@ _VALUE_DTYPE = ("its result's dtype or shape depends on the values, which is not
                 "traceable under jit")
 _ERRSTATE = ("floating-point error handling is not configurable: operations follow IEEE "
              "(inf/nan) and never raise or warn")
+_NARROW = ("narrow machine-learning dtypes (ml_dtypes' bfloat16, float8, int4, ...) are not "
+           "supported: the IR's dtypes are NumPy's, float16 the narrowest float")
 _MATRIX = "the matrix class is not supported (it is discouraged in NumPy too); use 2-d arrays"
 
 OMITTED = {
@@ -110,4 +112,14 @@ OMITTED = {
     "random": "stateful NumPy RNG; use functorch_lite.random (explicit keys)",
     "get_include": _NUMPY_TOOL, "show_config": _NUMPY_TOOL, "show_runtime": _NUMPY_TOOL,
     "info": _NUMPY_TOOL, "test": _NUMPY_TOOL,
+    # names jax.numpy has beyond NumPy 2's namespace
+    **{name: _NARROW for name in (
+        "bfloat16", "float4_e2m1fn", "float6_e2m3fn", "float6_e3m2fn", "float8_e3m4",
+        "float8_e4m3", "float8_e4m3b11fnuz", "float8_e4m3fn", "float8_e4m3fnuz",
+        "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu", "int1", "int2", "int4",
+        "uint1", "uint2", "uint4")},
+    "float_": "NumPy 2 removed this alias; use float64",
+    "complex_": "NumPy 2 removed this alias; use complex128",
+    "ComplexWarning": "a NumPy 1 warning class (numpy.exceptions in NumPy 2); this module "
+    "defines no warning classes",
 }
