@@ -251,3 +251,77 @@ def test_nothing_is_hoisted_from_a_single_iteration():
     assert hoist_products(p["body"], p["num_consts"], p["num_carry"], 1) is None
     assert hoist_products(p["body"], p["num_consts"], p["num_carry"], 2) is not None
     assert_matches_reference(program, args)
+
+
+# ---- the native loop (native_loop.py) ---------------------------------------------------
+
+def _native_loops_built(monkeypatch):
+    """Record what native_loop.build returns while compiling."""
+    from xla_like.backends import native_loop
+    built, original = [], native_loop.build
+
+    def build(*args):
+        runner = original(*args)
+        built.append(runner)
+        return runner
+    monkeypatch.setattr(native_loop, "build", build)
+    return built
+
+
+def _matmul_scan(dtype, reverse, swap):
+    """A body of plain products and fused kernels: h1 = tanh(h0 @ w + x + b), carries
+    (h1, h0) swapped or (h1, c) with c passed through, and ys (h1, h0 * 2)."""
+    def f(w, b, h0, c, xs):
+        def step(carry, x):
+            h, other = carry
+            h1 = fnp.tanh(h @ w + x + b)
+            new = (h1, h) if swap else (h1, other)
+            return new, (h1, h * 2.0)
+        return lax.scan(step, (h0, c), xs, reverse=reverse)
+    rng = np.random.default_rng(0)
+    args = [rng.standard_normal(s).astype(dtype) * 0.5
+            for s in [(6, 6), (6,), (3, 6), (3, 6), (5, 3, 6)]]
+    return f, args
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("swap", [False, True])
+def test_native_loop_matches_the_reference(monkeypatch, dtype, reverse, swap):
+    built = _native_loops_built(monkeypatch)
+    f, args = _matmul_scan(dtype, reverse, swap)
+    program = fl.make_ir(f)(*args)
+    CpuBackend().compile(program)
+    assert any(b is not None for b in built), "the body should run as a native loop"
+    got = assert_matches_reference(program, args)
+    again = CPU_BACKEND.compile(program)(*args)        # xs windows were put back
+    for g, a in zip(got, again):
+        np.testing.assert_array_equal(g, a)
+
+
+def test_native_loop_under_jit_grad_and_vmap(monkeypatch):
+    built = _native_loops_built(monkeypatch)
+    f, args = _matmul_scan(np.float64, False, True)
+
+    def loss(w, b, h0, c, xs):
+        (h, other), (ys, zs) = f(w, b, h0, c, xs)
+        return fnp.sum(h) + fnp.sum(ys * zs)
+    grads = fl.jit(fl.grad(loss, argnums=(0, 1)))(*args)
+    want = fl.grad(loss, argnums=(0, 1))(*args)
+    for g, w in zip(grads, want):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+    batched = fl.jit(fl.vmap(loss, in_axes=(None, None, None, None, 0)))(
+        *args[:4], np.stack([args[4], -args[4]]))
+    np.testing.assert_allclose(batched, [loss(*args[:4], args[4]),
+                                         loss(*args[:4], -args[4])], rtol=1e-10)
+    assert any(b is not None for b in built)
+
+
+def test_native_loop_is_not_built_for_other_steps(monkeypatch):
+    built = _native_loops_built(monkeypatch)
+
+    def f(xs):      # a sort inside the body: a standalone kernel, not covered
+        return lax.scan(lambda c, x: (c + fnp.sort(x), c), fnp.zeros(4, fnp.float64), xs)
+    xs = np.random.default_rng(1).standard_normal((3, 4))
+    assert_matches_reference(fl.make_ir(f)(xs), [xs])
+    assert built and all(b is None for b in built)

@@ -234,7 +234,9 @@ def _assemble(program, steps, kinds, native):
 def _kernel_step(step, donations, context):
     slots = context.slots
     positions = {step.outputs.index(o): k for k, (o, _) in enumerate(donations)}
-    run = _kernel_runner(next(context.kernels), [v.aval for v in step.outputs], positions)
+    call = next(context.kernels)
+    run = _kernel_runner(call, [v.aval for v in step.outputs], positions)
+    run.kernel = call           # ``call(*inputs, *outputs)``, for native loops (native_loop.py)
     inputs = tuple(slots[v] for v in step.inputs) + tuple(slots[d] for _, d in donations)
     return run, inputs, tuple(slots[v] for v in step.outputs)
 

@@ -5,7 +5,9 @@ The sub-programs are compiled when the step is built (with the enclosing executa
 each once, so compile time does not depend on the trip count, a compile error shows
 at compile time, and ``cond`` runs only the taken branch.
 
-The loop itself is Python, so what it does per iteration is kept to the minimum:
+A scan whose body is only fused kernels and plain matrix products (an RNN step) runs
+as one native loop (native_loop.py: ~0.6 us per iteration instead of ~5).  Otherwise
+the loop is Python, so what it does per iteration is kept to the minimum:
 
 * the loop's operands are made C-contiguous ndarrays of their avals' dtypes once, on
   entry; a scan's ``xs`` are then sliced with ``x[i, ...]`` (a contiguous view, a 0-d
@@ -33,6 +35,7 @@ buffer a loop step reads or produces to a later step (``loop`` is not a fresh ki
 import numpy as np
 
 from xla_like import primitives as P
+from xla_like.backends import native_loop
 from xla_like.backends.executable import as_buffer
 from xla_like.backends.scan_motion import hoist_products, sink_accumulators
 from xla_like.ir import Literal
@@ -114,14 +117,19 @@ def _scan_run(eqn, compile_program):
         y_avals += [v.aval.update(shape=(length,) + v.aval.shape) for v in sunk.stacked]
     fixups = _fixups(body, 0, ncar)
     body_run = body.run_unchecked
-    order = range(length - 1, -1, -1) if params["reverse"] else range(length)
+    reverse = params["reverse"]
+    order = range(length - 1, -1, -1) if reverse else range(length)
     finish = _finisher(sunk, compile_program)
+    native = native_loop.build(body, nc, ncar)
 
     def run(*values):
         values = [conforming(v, a) for v, a in zip(values, in_avals)]
         consts, carry, xs = values[:nc], values[nc:nc + ncar], values[nc + ncar:]
         xs = xs + prelude(consts + xs)
         ys = [np.empty(a.shape, a.dtype) for a in y_avals]
+        if native is not None:
+            carry = native(consts, carry, xs, ys, length, reverse)
+            return finish(carry, xs, ys[n_ys:]) + ys[:n_ys]
         for i in order:
             outs = body_run(consts + carry + [x[i, ...] for x in xs])
             carry = outs[:ncar]

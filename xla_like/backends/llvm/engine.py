@@ -49,12 +49,12 @@ def host_cpu_name():
     return llvm.get_host_cpu_name()
 
 
-def new_target_machine():
-    """A fresh target machine for the host CPU and its features, at opt level 3."""
+def new_target_machine(opt=3):
+    """A fresh target machine for the host CPU and its features, at opt level ``opt``."""
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
     return llvm.Target.from_default_triple().create_target_machine(
-        cpu=host_cpu_name(), features=host_features(), opt=3)
+        cpu=host_cpu_name(), features=host_features(), opt=opt)
 
 
 def target_machine():
