@@ -42,7 +42,7 @@ OMITTED = {
     "may_share_memory": "arrays are immutable, so aliasing is unobservable",
     "shares_memory": "arrays are immutable, so aliasing is unobservable",
     "asarray_chkfinite": "raising on NaN/inf needs a value check on the host; use "
-                         "isfinite(x).all() eagerly (or debug.check) instead",
+                         "isfinite(x).all() eagerly, or config debug_nans under jit",
     "little_endian": "arrays use the device's native byte order",
     # file I/O
     "save": _IO, "savez": _IO, "savez_compressed": _IO, "savetxt": _IO, "load": _IO,
