@@ -62,6 +62,9 @@ def matmul(a, b, *, preferred_element_type=None):
     >>> matmul(ones((5, 1, 2, 3)), ones((4, 3, 6))).shape
     (5, 4, 2, 6)
     """
+    if preferred_element_type is None and _plain_matrices(a, b):
+        return bind(P.dot_general_p, a, b, dimension_numbers=_MATRIX_PRODUCT,
+                    preferred_element_type=None)
     a, b = _operands(a, b)
     if a.aval.ndim == 0 or b.aval.ndim == 0:
         raise ValueError(f"matmul: operands must have at least one dimension, got "
@@ -73,6 +76,21 @@ def matmul(a, b, *, preferred_element_type=None):
     out = _batched_matmul(a, b, preferred_element_type)
     drop = (-2,) * a_vec + (-1,) * b_vec
     return squeeze(out, tuple(out.aval.ndim + d for d in drop)) if drop else out
+
+
+_MATRIX_PRODUCT = (((1,), (0,)), ((), ()))
+
+
+def _plain_matrices(a, b):
+    """Two float matrices of one type whose sizes agree: ``h @ w`` needs no promotion,
+    no batch axes and no checks beyond these (the common case, kept short: between
+    large products the interpreter runs from cold caches, so each line costs more)."""
+    try:
+        x, y = a.aval, b.aval
+    except AttributeError:
+        return False
+    return (len(x.shape) == 2 and len(y.shape) == 2 and x.dtype == y.dtype
+            and x.weak == y.weak and x.dtype.kind in "fc" and x.shape[1] == y.shape[0])
 
 
 def _batched_matmul(a, b, preferred_element_type):

@@ -54,6 +54,11 @@ def _binary(prim, name, kinds=None, on_bool=None):
                         broadcast_outputs.clear()
                     broadcast_outputs[(aval, y.aval)] = out_aval
                     return Array(impl(x._value, y._value), out_aval)
+            elif aval.dtype == y.aval.dtype and aval.weak == y.aval.weak \
+                    and aval.dtype.kind in allowed:
+                # traced (or recorded), one type, two shapes: only broadcasting to do
+                shape = broadcast_shapes(aval.shape, y.aval.shape)
+                return bind(prim, broadcast_to(x, shape), broadcast_to(y, shape))
         except AttributeError:      # a list, a NumPy array, ...
             pass
         return _general(x, y)
