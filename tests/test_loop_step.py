@@ -310,6 +310,7 @@ def test_native_loop_under_jit_grad_and_vmap(monkeypatch):
     want = fl.grad(loss, argnums=(0, 1))(*args)
     for g, w in zip(grads, want):
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+    assert built and all(b is not None for b in built), "forward and backward bodies"
     batched = fl.jit(fl.vmap(loss, in_axes=(None, None, None, None, 0)))(
         *args[:4], np.stack([args[4], -args[4]]))
     np.testing.assert_allclose(batched, [loss(*args[:4], args[4]),
@@ -325,3 +326,19 @@ def test_native_loop_is_not_built_for_other_steps(monkeypatch):
     xs = np.random.default_rng(1).standard_normal((3, 4))
     assert_matches_reference(fl.make_ir(f)(xs), [xs])
     assert built and all(b is None for b in built)
+
+
+def test_native_loop_with_transposed_products(monkeypatch):
+    built = _native_loops_built(monkeypatch)
+
+    def f(m, h0, xs):
+        def step(h, x):         # contracting the lhs's first or the rhs's last axis
+            hm = lax.dot_general(h, m, (((0,), (0,)), ((), ())))
+            xm = lax.dot_general(x, m, (((1,), (1,)), ((), ())))
+            h1 = fnp.tanh(hm + xm)
+            return h1, h1
+        return lax.scan(step, h0, xs)
+    rng = np.random.default_rng(2)
+    args = [rng.standard_normal(s) * 0.5 for s in [(5, 5), (5, 5), (4, 5, 5)]]
+    assert_matches_reference(fl.make_ir(f)(*args), args)
+    assert built and all(b is not None for b in built)

@@ -1,13 +1,14 @@
-"""A scan's loop in native code, for bodies made only of fused kernels and plain matrix
-products (a tanh RNN's ``h @ W`` then ``tanh(. + x_t @ U + b)``).
+"""A scan's loop in native code, for bodies made only of fused kernels and matrix
+products (a tanh RNN's ``h @ W`` then ``tanh(. + x_t @ U + b)``, and its backward
+body's ``dz @ W.T``).
 
 The Python loop of loop_step.py costs ~5 us per iteration (slicing, the body's step
 list, a ctypes call per kernel, a copy into the stacked ``ys``), as much as a
 32x256x256 matrix product.  Here one LLVM function runs every iteration:
 
 * each step is a direct call: a kernel's object wrapper (native.py) with the
-  ``PyArrayObject*`` of its operands, or BLAS ``?gemm`` (SciPy's, Fortran ABI) on
-  their data pointers;
+  ``PyArrayObject*`` of its operands, or NumPy's own ``cblas_?gemm`` on their data
+  pointers (either operand may be transposed);
 * a carry lives in two buffers used in turn (iteration ``t`` reads one, writes the
   other), so a step producing the next carry writes it in place and nothing reads a
   buffer while it is written; a carry passed through unchanged is copied;
@@ -28,7 +29,6 @@ import llvmlite.binding as llvm
 import numpy as np
 from llvmlite import ir
 
-from xla_like.backends.executable import _is_plain_matmul, _layout
 from xla_like.backends.llvm.engine import new_module, new_target_machine
 from xla_like.backends.native import DATA_OFFSET
 from xla_like.ir import Var
@@ -37,7 +37,7 @@ _I8, _I32, _I64, _PTR = ir.IntType(8), ir.IntType(32), ir.IntType(64), ir.Pointe
 # NumPy 2's wheels ship OpenBLAS with 64-bit integers and prefixed, suffixed names
 _GEMM = {np.dtype(np.float32): ("scipy_cblas_sgemm64_", ir.FloatType()),
          np.dtype(np.float64): ("scipy_cblas_dgemm64_", ir.DoubleType())}
-_ROW_MAJOR, _NO_TRANS = 101, 111
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
 
 @functools.cache
@@ -113,12 +113,9 @@ def _calls(body):
             (eqn,) = info.eqns
             if not all(isinstance(a, Var) for a in eqn.inputs):
                 return None
-            lhs, rhs = (a.aval for a in eqn.inputs)
-            out = eqn.outputs[0].aval
-            if (lhs.ndim != 2 or rhs.ndim != 2 or lhs.dtype not in _GEMM
-                    or not _is_plain_matmul(lhs, rhs, _layout(
-                        lhs, rhs, out, eqn.params["dimension_numbers"]))):
+            if _gemm_layout(eqn) is None:
                 return None
+            lhs = eqn.inputs[0].aval
             address = _numpy_blas_symbol(_GEMM[lhs.dtype][0])
             if address is None:
                 return None
@@ -209,16 +206,32 @@ def _emit(plan, calls):
     return str(e.module)
 
 
+def _gemm_layout(eqn):
+    """``(trans_a, trans_b, m, n, k, lda, ldb)`` of a ``dot_general`` of two C-contiguous
+    float matrices contracting one axis each (either one), for row-major
+    ``cblas_?gemm``; None for anything else (batch axes, vectors, mixed dtypes)."""
+    lhs, rhs = (a.aval for a in eqn.inputs)
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    if (lhs.ndim != 2 or rhs.ndim != 2 or lhs.dtype != rhs.dtype or lhs.dtype not in _GEMM
+            or lb or rb or len(lc) != 1 or len(rc) != 1
+            or eqn.params["preferred_element_type"] not in (None, lhs.dtype)):
+        return None
+    trans_a, trans_b = lc[0] == 0, rc[0] == 1
+    m, k = lhs.shape[::-1] if trans_a else lhs.shape
+    n = rhs.shape[0] if trans_b else rhs.shape[1]
+    return trans_a, trans_b, m, n, k, lhs.shape[1], rhs.shape[1]
+
+
 def _emit_gemm(e, address, eqn, parity):
-    """``cblas_?gemm`` (row-major, no transposes) of a plain ``a @ b``: C = A B."""
-    (m, k), n = eqn.inputs[0].aval.shape, eqn.inputs[1].aval.shape[1]
+    """``cblas_?gemm`` (row-major) of a ``dot_general``: C = op(A) op(B)."""
+    trans_a, trans_b, m, n, k, lda, ldb = _gemm_layout(eqn)
     ty = _GEMM[eqn.inputs[0].aval.dtype][1]
     a, b = (e.data(e.obj(v, parity)) for v in eqn.inputs)
     c = e.data(e.obj(eqn.outputs[0], parity))
-    ints = [ir.Constant(_I32, x) for x in (_ROW_MAJOR, _NO_TRANS, _NO_TRANS)]
-    sizes = [ir.Constant(_I64, x) for x in (m, n, k)]
-    args = ints + sizes + [ir.Constant(ty, 1.0), a, sizes[2], b, sizes[1],
-                           ir.Constant(ty, 0.0), c, sizes[1]]
+    flags = [_ROW_MAJOR, _TRANS if trans_a else _NO_TRANS, _TRANS if trans_b else _NO_TRANS]
+    i64 = [ir.Constant(_I64, x) for x in (m, n, k, lda, ldb, n)]
+    args = [ir.Constant(_I32, x) for x in flags] + i64[:3] + [
+        ir.Constant(ty, 1.0), a, i64[3], b, i64[4], ir.Constant(ty, 0.0), c, i64[5]]
     e.b.call(e.external(address, [arg.type for arg in args]), args)
 
 
