@@ -275,6 +275,8 @@ def build(body, nc, ncar):
 
 
 class _Runner:
+    """Calls the loop with a fresh table of array objects (its layout: ``_Plan``)."""
+
     def __init__(self, plan, loop, engine):
         self.plan, self.loop, self._engine = plan, loop, engine
         self.carry_avals = [v.aval for v in plan.invars[plan.nc:plan.nc + plan.ncar]]
@@ -292,9 +294,10 @@ class _Runner:
         windows = [np.ndarray(x.shape[1:], x.dtype, x) for x in xs]
         temps = [np.empty(v.aval.shape, v.aval.dtype) for v in plan.temps]
         arrays = (list(consts) + [np.ascontiguousarray(c, v.aval.dtype) for v, c in plan.consts]
-                  + pairs
-                  + windows + list(xs) + temps + list(ys))
-        table = (ctypes.c_void_p * len(arrays))(*[id(a) for a in arrays])
+                  + pairs + windows + list(xs) + temps + list(ys))
+        if len(arrays) != plan.size:        # a table the loop would misread
+            raise ValueError(f"native loop: {len(arrays)} arrays for {plan.size} slots")
+        table = (ctypes.c_void_p * len(arrays))(*[id(a) for a in arrays])   # PyObject*
         self.loop(table, length, int(reverse))
-        last = (length - 1) % 2 ^ 1 if length else 0        # the set written last
+        last = ((length - 1) % 2) ^ 1       # the carry buffers the last iteration wrote
         return [pairs[2 * k + last] for k in range(plan.ncar)]
