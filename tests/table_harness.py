@@ -2,6 +2,7 @@
 test_numpy_extras.py, test_numpy_core_table*.py): random argument makers, pytree
 stacking for the vmap-vs-loop checks, and ``check_grads`` in some arguments only."""
 import numpy as np
+import pytest
 
 from functorch_lite.test_util import check_grads
 from transforms.pytree import tree_flatten, tree_map, tree_unflatten
@@ -42,3 +43,25 @@ def check_grads_in(fn, args, argnums, **options):
             full[k] = x
         return fn(*full)
     check_grads(f, tuple(tree_map(np.asarray, args[k]) for k in argnums), **options)
+
+
+def assert_tree_close(got, want, rtol=1e-6, atol=1e-8):
+    """Equal structure and shapes, values close (bools exact)."""
+    got_leaves, want_leaves = tree_leaves_of(got), tree_leaves_of(want)
+    assert len(got_leaves) == len(want_leaves), (got, want)
+    for g, w in zip(got_leaves, want_leaves):
+        g, w = np.asarray(g), np.asarray(w)
+        assert g.shape == w.shape, (g.shape, w.shape)
+        np.testing.assert_allclose(g.astype(w.dtype) if w.dtype != bool else g, w,
+                                   rtol=rtol, atol=atol)
+
+
+def case_params(cases):
+    """One ``pytest.param(name, i)`` per variant of each name of a ``CASES`` table."""
+    return [pytest.param(name, i, id=f"{name}-{i}") for name in sorted(cases)
+            for i in range(len(cases[name]))]
+
+
+def case_args(case, seed):
+    """A variant's arguments, drawn from a NumPy RNG seeded with ``seed``."""
+    return case.make(np.random.default_rng(seed))

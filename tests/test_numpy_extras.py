@@ -22,7 +22,8 @@ from transforms.errors import ConcretizationError
 from transforms.pytree import tree_map
 
 from numpy_extras_cases import CASES, canonical_roots
-from table_harness import check_grads_in, stack_trees, tree_leaves_of
+from table_harness import (assert_tree_close, case_args, case_params, check_grads_in,
+                           stack_trees)
 
 pytestmark = [pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning"),
               pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")]
@@ -45,33 +46,26 @@ def _call(name, case):
 
 
 def _assert_tree_close(got, want, tol=1e-6):
-    got_leaves, want_leaves = tree_leaves_of(got), tree_leaves_of(want)
-    assert len(got_leaves) == len(want_leaves), (got, want)
-    for g, w in zip(got_leaves, want_leaves):
-        g, w = np.asarray(g), np.asarray(w)
-        assert g.shape == w.shape, (g.shape, w.shape)
-        np.testing.assert_allclose(g.astype(w.dtype) if w.dtype != bool else g, w,
-                                   rtol=tol, atol=tol * 1e-2)
+    assert_tree_close(got, want, rtol=tol, atol=tol * 1e-2)
 
 
-PARAMS = [pytest.param(name, i, id=f"{name}-{i}") for name in IMPLEMENTED
-          for i in range(len(CASES[name]))]
+PARAMS = case_params(CASES)
 
 
-def _args(case, seed):
-    return case.make(np.random.default_rng(seed))
-
-
-@pytest.mark.parametrize("name,i", PARAMS)
-def test_values_match_numpy(name, i):
+def _check_values(name, i, seeds):
     case = CASES[name][i]
-    for seed in range(2):
-        arrays = _args(case, seed)
+    for seed in seeds:
+        arrays = case_args(case, seed)
         got, want = _call(name, case)(*arrays), _reference(name, case, arrays)
         if case.static:
             assert got == want
         else:
             _assert_tree_close(got, want, case.tol)
+
+
+@pytest.mark.parametrize("name,i", PARAMS)
+def test_values_match_numpy(name, i):
+    _check_values(name, i, range(2))
 
 
 def _float_argnums(case, arrays):
@@ -84,7 +78,7 @@ def _grad_params():
     out = []
     for p in PARAMS:
         case = CASES[p.values[0]][p.values[1]]
-        if case.differentiable and not case.static and _float_argnums(case, _args(case, 0)):
+        if case.differentiable and not case.static and _float_argnums(case, case_args(case, 0)):
             out.append(p)
     return out
 
@@ -98,7 +92,7 @@ NOT_DIFFERENTIABLE = set(IMPLEMENTED) - {p.values[0] for p in _grad_params()}
 @pytest.mark.parametrize("name,i", _grad_params())
 def test_grads(name, i):
     case = CASES[name][i]
-    arrays = _args(case, 0)
+    arrays = case_args(case, 0)
     argnums = _float_argnums(case, arrays)
     check_grads_in(_call(name, case), arrays, argnums, order=1, modes=("fwd", "rev"))
 
@@ -120,7 +114,7 @@ def test_vmap_matches_loop(name, i):
     case = CASES[name][i]
     fn = _call(name, case)
     if case.static or case.traced == "raises":
-        arrays = _args(case, 0)
+        arrays = case_args(case, 0)
         mapped = lambda *xs: fn(*xs)
         if case.traced == "raises":
             with pytest.raises(ConcretizationError, match=name):
@@ -130,7 +124,7 @@ def test_vmap_matches_loop(name, i):
         got = _under_transform(fl.vmap, fn, stack_trees([arrays] * 3) if arrays else ())
         assert got == eager
         return
-    samples = [_args(case, seed) for seed in range(3)]
+    samples = [case_args(case, seed) for seed in range(3)]
     if not samples[0]:
         # nothing to map over: called inside vmap, the result must not depend on it
         got = fl.vmap(lambda s: (fn(), s))(np.arange(3.0))[0]
@@ -145,7 +139,7 @@ def test_vmap_matches_loop(name, i):
 @pytest.mark.parametrize("name,i", PARAMS)
 def test_jit_matches_eager(name, i):
     case = CASES[name][i]
-    arrays = _args(case, 1)
+    arrays = case_args(case, 1)
     fn = _call(name, case)
     if case.traced == "raises":
         with pytest.raises(ConcretizationError, match=name):
@@ -378,14 +372,7 @@ def test_print_options_apply_to_arrays():
 @pytest.mark.slow
 @pytest.mark.parametrize("name,i", PARAMS)
 def test_values_match_numpy_many_seeds(name, i):
-    case = CASES[name][i]
-    for seed in range(2, 12):
-        arrays = _args(case, seed)
-        got, want = _call(name, case)(*arrays), _reference(name, case, arrays)
-        if case.static:
-            assert got == want
-        else:
-            _assert_tree_close(got, want, case.tol)
+    _check_values(name, i, range(2, 12))
 
 
 # ---- shapes and axes drawn by hypothesis ----------------------------------------------------

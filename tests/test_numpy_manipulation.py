@@ -14,10 +14,11 @@ import pytest
 
 import functorch_lite as fl
 from functorch_lite import numpy as fnp
-from transforms.pytree import tree_flatten, tree_map
+from transforms.pytree import tree_map
 from xla_like import primitives as P
 
-from table_harness import B, F, I, check_grads_in, stack_trees  # noqa: F401 (makers used by CASES)
+from table_harness import (B, F, I, assert_tree_close, case_args, case_params,  # noqa: F401
+                           check_grads_in, stack_trees)
 
 pytestmark = [
     pytest.mark.filterwarnings(
@@ -202,31 +203,15 @@ def _call(name, case):
     return lambda *a: fn(*a, **case.kwargs)
 
 
-def _assert_tree_close(got, want, rtol=1e-6, atol=1e-8):
-    got_leaves = tree_flatten(got if not isinstance(got, list) else tuple(got))[0]
-    want_leaves = tree_flatten(want if not isinstance(want, list) else tuple(want))[0]
-    assert len(got_leaves) == len(want_leaves)
-    for g, w in zip(got_leaves, want_leaves):
-        g, w = np.asarray(g), np.asarray(w)
-        assert g.shape == w.shape, (g.shape, w.shape)
-        np.testing.assert_allclose(g.astype(w.dtype) if w.dtype != bool else g, w,
-                                   rtol=rtol, atol=atol)
-
-
-PARAMS = [pytest.param(name, i, id=f"{name}-{i}") for name in IMPLEMENTED
-          for i in range(len(CASES[name]))]
-
-
-def _args(case, seed):
-    return case.make(np.random.default_rng(seed))
+PARAMS = case_params(CASES)
 
 
 @pytest.mark.parametrize("name,i", PARAMS)
 def test_values_match_numpy(name, i):
     case = CASES[name][i]
     for seed in range(2):
-        arrays = _args(case, seed)
-        _assert_tree_close(_call(name, case)(*arrays), _reference(name, case, arrays))
+        arrays = case_args(case, seed)
+        assert_tree_close(_call(name, case)(*arrays), _reference(name, case, arrays))
 
 
 def _float_argnums(case, arrays):
@@ -241,7 +226,7 @@ def _where(flag):
     out = []
     for p in PARAMS:
         case = CASES[p.values[0]][p.values[1]]
-        arrays = _args(case, 0)
+        arrays = case_args(case, 0)
         has_inputs = _float_argnums(case, arrays) if flag == "differentiable" else arrays
         if getattr(case, flag) and has_inputs:
             out.append(p)
@@ -257,7 +242,7 @@ NOTHING_TO_MAP = set(IMPLEMENTED) - {p.values[0] for p in _where("vmap")}
 @pytest.mark.parametrize("name,i", _where("differentiable"))
 def test_grads(name, i):
     case = CASES[name][i]
-    arrays = _args(case, 0)
+    arrays = case_args(case, 0)
     argnums = _float_argnums(case, arrays)
     check_grads_in(_call(name, case), arrays, argnums, order=1, modes=("fwd", "rev"))
 
@@ -265,19 +250,19 @@ def test_grads(name, i):
 @pytest.mark.parametrize("name,i", _where("vmap"))
 def test_vmap_matches_loop(name, i):
     case = CASES[name][i]
-    samples = [_args(case, seed) for seed in range(3)]
+    samples = [case_args(case, seed) for seed in range(3)]
     fn = _call(name, case)
     got = fl.vmap(fn)(*stack_trees(samples))
     want = stack_trees([tree_map(np.asarray, fn(*s)) for s in samples])
-    _assert_tree_close(got, want)
+    assert_tree_close(got, want)
 
 
 @pytest.mark.parametrize("name,i", PARAMS)
 def test_jit_matches_eager(name, i):
     case = CASES[name][i]
-    arrays = _args(case, 1)
+    arrays = case_args(case, 1)
     fn = _call(name, case)
-    _assert_tree_close(fl.jit(fn)(*arrays), tree_map(np.asarray, fn(*arrays)), 1e-6, 1e-9)
+    assert_tree_close(fl.jit(fn)(*arrays), tree_map(np.asarray, fn(*arrays)), 1e-6, 1e-9)
 
 
 # ---- einsum -------------------------------------------------------------------------------
@@ -300,8 +285,8 @@ EINSUM_SPECS = [
 def test_einsum_matches_numpy_with_one_dot_per_pair(spec, shapes):
     rng = np.random.default_rng(0)
     xs = [rng.standard_normal(s) for s in shapes]
-    _assert_tree_close(fnp.einsum(spec, *xs), np.einsum(spec, *xs), 1e-10, 1e-10)
-    _assert_tree_close(fl.jit(lambda *a: fnp.einsum(spec, *a))(*xs), np.einsum(spec, *xs),
+    assert_tree_close(fnp.einsum(spec, *xs), np.einsum(spec, *xs), 1e-10, 1e-10)
+    assert_tree_close(fl.jit(lambda *a: fnp.einsum(spec, *a))(*xs), np.einsum(spec, *xs),
                        1e-10, 1e-10)
     program = fl.make_ir(lambda *a: fnp.einsum(spec, *a))(*xs)
     dots = [e for e in program.eqns if e.prim is P.dot_general_p]
@@ -324,9 +309,9 @@ def test_einsum_interleaved_and_explicit_path():
     rng = np.random.default_rng(1)
     a, b, c = rng.standard_normal((2, 3)), rng.standard_normal((3, 4)), rng.standard_normal(4)
     want = np.einsum("ij,jk,k->i", a, b, c)
-    _assert_tree_close(fnp.einsum(a, [0, 1], b, [1, 2], c, [2], [0]), want, 1e-10, 1e-10)
+    assert_tree_close(fnp.einsum(a, [0, 1], b, [1, 2], c, [2], [0]), want, 1e-10, 1e-10)
     path = ["einsum_path", (1, 2), (0, 1)]
-    _assert_tree_close(fnp.einsum("ij,jk,k->i", a, b, c, optimize=path), want, 1e-10, 1e-10)
+    assert_tree_close(fnp.einsum("ij,jk,k->i", a, b, c, optimize=path), want, 1e-10, 1e-10)
 
 
 @pytest.mark.parametrize("spec,shapes,match", [
@@ -385,7 +370,7 @@ def test_values_match_numpy_float32_many_seeds(name, i):
     case = CASES[name][i]
     for seed in range(2, 12):
         arrays = tree_map(lambda a: np.asarray(a).astype(np.float32)
-                          if np.asarray(a).dtype == np.float64 else a, _args(case, seed))
+                          if np.asarray(a).dtype == np.float64 else a, case_args(case, seed))
         want = _reference(name, case, tree_map(lambda a: np.asarray(a).astype(np.float64)
                                                if np.asarray(a).dtype == np.float32 else a, arrays))
-        _assert_tree_close(_call(name, case)(*arrays), want, 2e-4, 2e-4)
+        assert_tree_close(_call(name, case)(*arrays), want, 2e-4, 2e-4)
