@@ -131,7 +131,7 @@ _gammaln.rule_is_pure = True
 def _gammaln_jvp(primals, tangents):
     (x,), (t,) = primals, tangents                        # d lgamma = psi dx
     return (_exact_value_series_derivatives(lax.lgamma, _lgamma_series, x),
-            t * _exact_value_series_derivatives(lax.digamma, _digamma_series, x))
+            t * _digamma(x))          # its own rule serves higher orders
 
 
 def gammaln(x):
@@ -211,10 +211,9 @@ _trigamma = _reflected(_trigamma_positive,
 
 def _exact_value_series_derivatives(prim_fn, series, x):
     """``prim_fn(x)``'s value with ``series(x)``'s derivatives of every order: the
-    primitive on ``stop_gradient(x)`` plus ``s - stop_gradient(s)`` (exactly 0).  Rules
-    use it instead of calling ``_digamma``/``_gammaln``: a custom_jvp function called in
-    a rule on primal values runs its bare body, whose primitive (digamma) has no
-    derivative."""
+    primitive on ``stop_gradient(x)`` plus ``s - stop_gradient(s)`` (exactly 0).  A rule
+    uses it for its own function's value: calling the function inside its own rule
+    runs the bare body, whose primitive (digamma) has no derivative."""
     s = series(x)
     straight_through = fnp.where(fnp.isfinite(s), s - stop_gradient(s), 0.0)
     return prim_fn(stop_gradient(x)) + straight_through
