@@ -5,7 +5,7 @@ The sub-programs are compiled when the step is built (with the enclosing executa
 each once, so compile time does not depend on the trip count, a compile error shows
 at compile time, and ``cond`` runs only the taken branch.
 
-A scan whose body is only fused kernels and plain matrix products (an RNN step) runs
+A scan whose body is only fused kernels and 2-D matrix products (an RNN step) runs
 as one native loop (native_loop.py: ~0.6 us per iteration instead of ~5).  Otherwise
 the loop is Python, so what it does per iteration is kept to the minimum:
 
