@@ -9,6 +9,8 @@ import inspect
 
 from transforms import custom_derivatives as cd
 from transforms.core import current_interpreter
+from transforms.tape import recording_tape
+from transforms.tape_backward import CustomCall
 from transforms.pytree import tree_flatten, tree_unflatten
 from functorch_lite.numpy._convert import as_operand
 from xla_like.primitives.higher_order import REMAT_POLICIES
@@ -93,6 +95,7 @@ class custom_jvp(_CustomBase):
     def __init__(self, fun, nondiff_argnums=()):
         super().__init__(fun, nondiff_argnums)
         self.jvp = None
+        self._pure_calls = {}       # number of array arguments -> recorded CustomCall
 
     def defjvp(self, jvp):
         self.jvp = jvp
@@ -104,8 +107,18 @@ class custom_jvp(_CustomBase):
             raise AttributeError(f"custom_jvp {self.__name__}: no JVP rule; call defjvp first")
         if current_interpreter() is None or cd.running_own_rule(self):
             return self.fun(*args)
+        if self.rule_is_pure and not self.nondiff_argnums:
+            tape = recording_tape()
+            if tape is not None:
+                values = tape.concrete_values(args)
+                if values is not None:
+                    return self._record_pure(tape, args, values)
         leaves, in_tree, out_tree, full_args, flat_fun, nondiff = self._prepare(args)
+        rule = self._flat_rule(in_tree, out_tree, nondiff)
+        outs = cd.call_custom("jvp", flat_fun, (rule,), leaves, "custom_jvp")
+        return tree_unflatten(out_tree[0], outs)
 
+    def _flat_rule(self, in_tree, out_tree, nondiff):
         def flat_rule(primals, tangents):
             p_tree = tree_unflatten(in_tree, primals)
             t_tree = tree_unflatten(in_tree, tangents)
@@ -117,8 +130,21 @@ class custom_jvp(_CustomBase):
         rule = cd.UserRule(self, flat_rule, getattr(self.jvp, "__name__", "jvp"))
         if self.rule_is_pure:
             rule.cache_key = (self, tuple(nondiff), in_tree)
-        outs = cd.call_custom("jvp", flat_fun, (rule,), leaves, "custom_jvp")
-        return tree_unflatten(out_tree[0], outs)
+        return rule
+
+    def _record_pure(self, tape, args, values):
+        """Eager ``grad`` of a pure-rule function on arrays (the tape records with no
+        transform below it): run the body on the values and record one call, as the
+        tape's general ``custom_call`` does, without building the call per use."""
+        out_leaves, out_tree = tree_flatten(tape.call_below(self.fun, values))
+        call = self._pure_calls.get(len(args))
+        if call is None:
+            leaves, in_tree, body_tree, _, flat_fun, nondiff = self._prepare(args)
+            call = CustomCall("jvp", flat_fun, (self._flat_rule(in_tree, body_tree, nondiff),),
+                              "custom_jvp")
+            self._pure_calls[len(args)] = call
+        outs = tape.record_custom(call, args, [as_operand(x) for x in out_leaves])
+        return tree_unflatten(out_tree, outs)
 
 
 class custom_vjp(_CustomBase):

@@ -198,3 +198,74 @@ def test_pure_rule_with_an_unhashable_nondiff_argument():
     np.testing.assert_allclose(fl.grad(f)(x), expected, rtol=1e-12)
     batched = fl.vmap(fl.grad(f))(np.stack([x, 2 * x]))
     np.testing.assert_allclose(batched[0], expected, rtol=1e-12)
+
+
+def _broadcasting_loss(x, b, c, rows):
+    """Recorded values meet leaves and each other across shapes, in both orders: the
+    broadcasts the NumPy layer records without making their values (``x * b`` reads
+    the broadcast ``b`` in its backward)."""
+    y = x * b + c - rows                      # (3, 4) with (4,), (1, 4), (3, 1)
+    z = (b / (2.0 + y)) * fnp.tanh(rows)       # (4,) first, then (3, 1)
+    w = fnp.maximum(z, c) - fnp.minimum(rows, y)
+    return fnp.sum(w * w) + fnp.sum(fnp.exp(x) ** 2 * c)
+
+
+@given(st.integers(0, 2**31 - 1), st.sampled_from([np.float32, np.float64]))
+def test_broadcasting_fast_path_matches_op_by_op_bit_for_bit(seed, dtype):
+    rng = np.random.default_rng(seed)
+    args = [rng.standard_normal(s).astype(dtype) for s in [(3, 4), (4,), (1, 4), (3, 1)]]
+    g = fl.grad(_broadcasting_loss, argnums=(0, 1, 2, 3))
+    taped = g(*args)
+    _assert_trees_identical(taped, op_by_op(lambda: g(*args)))
+    _assert_trees_identical(taped, g(*args))                  # the cached program
+    only_x = fl.grad(_broadcasting_loss)                     # b, c and rows are leaves
+    _assert_trees_identical(only_x(*args), op_by_op(lambda: only_x(*args)))
+
+
+def test_broadcasts_are_made_only_when_the_backward_reads_them():
+    made = []
+    original = tape.TapeInterpreter._materialize
+
+    def spy(self, slots):
+        made.extend(s for s in slots if self.values[s] is None)
+        return original(self, slots)
+    tape.TapeInterpreter._materialize = spy
+    try:
+        x, b = np.ones((2, 3)), fnp.asarray(np.arange(3.0))
+        np.testing.assert_array_equal(fl.grad(lambda x: fnp.sum(x + b))(x), np.ones((2, 3)))
+        assert made == []                   # add's backward reads no operand
+        np.testing.assert_array_equal(fl.grad(lambda x: fnp.sum(x * b))(x), [b, b])
+        assert len(made) == 1               # mul's reads the broadcast b
+    finally:
+        tape.TapeInterpreter._materialize = original
+
+
+@fl.custom_jvp
+def _scaled_pair(x, y):
+    return x * y, x + y
+
+
+_scaled_pair.rule_is_pure = True
+
+
+@_scaled_pair.defjvp
+def _scaled_pair_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    return _scaled_pair(x, y), (3.0 * (tx * y + x * ty), tx + ty)    # 3x autodiff's
+
+
+def test_pure_rule_fast_path_records_one_call_with_its_rule():
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal(4), rng.standard_normal(4)
+
+    def loss(x, y):
+        p, s = _scaled_pair(fnp.sin(x), y)
+        return fnp.sum(p) + fnp.sum(s * s)
+    g = fl.grad(loss, argnums=(0, 1))
+    want = (3.0 * y * np.cos(x) + 2 * (np.sin(x) + y) * np.cos(x),
+            3.0 * np.sin(x) + 2 * (np.sin(x) + y))
+    for _ in range(2):                      # derived, then the cached program
+        np.testing.assert_allclose(g(x, y), want, rtol=1e-12)
+    _assert_trees_identical(g(x, y), op_by_op(lambda: g(x, y)))
+    only_y = fl.grad(lambda y: loss(x, y))   # x's sin is a leaf: the call records on y
+    np.testing.assert_allclose(only_y(y), want[1], rtol=1e-12)

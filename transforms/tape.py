@@ -40,6 +40,7 @@ batched once per batch layout.  Deriving and running the backward program:
 import collections
 import threading
 
+from transforms.array import Array
 from transforms.core import (Interpreter, Tracer, attach, bind, concrete_value_of,
                              current_interpreter, detach, eager, interpreter_scope,
                              parent_scope, reenter)
@@ -50,6 +51,7 @@ from transforms.tape_backward import (CUSTOM, BackwardPlan, CustomCall, evaluate
                                       replay_op, stage_batched)
 from transforms.vmap import BatchInterpreter
 from xla_like.primitives.control_flow import while_p
+from xla_like.primitives.structural import broadcast_in_dim_p
 from xla_like.primitives.higher_order import (custom_jvp_call_p, custom_lin_p,
                                               custom_vjp_call_p, remat_p)
 
@@ -94,6 +96,16 @@ _backward_cache = _LRU(256)     # recording structure -> BackwardPlan
 _pure_bodies = _LRU(256)        # (custom function, batch layout) -> batched body
 
 
+def recording_tape():
+    """The tape when it records outermost with no other transform active, else None:
+    then the NumPy layer may compute on recorded values itself and record with
+    ``TapeInterpreter.record_broadcast``."""
+    interp = current_interpreter()
+    if type(interp) is TapeInterpreter and interp.parent is None and interp.upgrade is None:
+        return interp
+    return None
+
+
 def tape_applies():
     """True when reverse mode should record: outermost, or directly under ``vmap``."""
     interp = current_interpreter()
@@ -123,6 +135,7 @@ class TapeInterpreter(Interpreter):
         self.eqns = []          # (prim, params, input slots, output slots)
         self.leaves = []        # (slot, aval, kind) for inputs ("in") and leaves ("leaf")
         self._leaf_slots = {}   # id(value) -> slot
+        self.deferred = {}      # slot -> its broadcast_in_dim equation, value not made
         self.upgrade = None     # _Upgrade once user rules appear
 
     # ---- recording ---------------------------------------------------------------
@@ -178,6 +191,60 @@ class TapeInterpreter(Interpreter):
         slot = len(recorded) - 1
         self.eqns.append((prim, params, tuple(slots), (slot,)))
         return TapeTracer(self, out, slot)
+
+    def record_broadcast(self, prim, args, out):
+        """Record ``prim`` on ``args`` (recorded values or Arrays) whose result ``out``
+        the caller computed with NumPy broadcasting: a ``broadcast_in_dim`` for each
+        operand of another shape, as the general path binds, then ``prim``.  The
+        broadcasts' values are made only if the backward program reads them
+        (``_materialize``); the NumPy layer's eager fast paths use this."""
+        if not any(type(a) is TapeTracer and a._interp is self for a in args):
+            return out
+        shape, slots = out.aval.shape, []
+        for a in args:
+            slot = a.id if type(a) is TapeTracer and a._interp is self else self._leaf(a)
+            if a.aval.shape != shape:
+                lead = len(shape) - len(a.aval.shape)
+                params = {"shape": shape, "broadcast_dimensions": tuple(range(lead, len(shape)))}
+                self.values.append(None)
+                eqn = (broadcast_in_dim_p, params, (slot,), (len(self.values) - 1,))
+                self.deferred[eqn[3][0]] = eqn
+                self.eqns.append(eqn)
+                slot = eqn[3][0]
+            slots.append(slot)
+        self.values.append(out)
+        slot = len(self.values) - 1
+        self.eqns.append((prim, {}, tuple(slots), (slot,)))
+        return TapeTracer(self, out, slot)
+
+    def concrete_values(self, args):
+        """The Arrays behind ``args`` (Arrays or this tape's recorded values), or None
+        when one is anything else."""
+        values = [a.value if type(a) is TapeTracer and a._interp is self else a for a in args]
+        return values if all(type(v) is Array for v in values) else None
+
+    def call_below(self, fun, values):
+        """``fun(*values)`` with the interpreters below the tape active (none, for an
+        outermost tape), as a recorded operation's implementation runs."""
+        with parent_scope(self):
+            return fun(*values)
+
+    def record_custom(self, call, args, outs):
+        """Record a pure-rule ``CustomCall`` on ``args`` whose outputs ``outs`` the
+        caller computed (``custom_jvp`` under an outermost tape); tracers of ``outs``,
+        or ``outs`` themselves when no argument is recorded."""
+        if not any(type(a) is TapeTracer and a._interp is self for a in args):
+            return outs
+        return self._record(CUSTOM, call, args, outs)
+
+    def _materialize(self, slots):
+        """The values of ``slots``, making the deferred broadcasts among them."""
+        values = self.values
+        for s in slots:
+            if values[s] is None:
+                prim, params, (source,), _ = self.deferred[s]
+                values[s] = eager(prim, [values[source]], params)
+        return [values[s] for s in slots]
 
     def _record(self, prim, params, args, outs):
         slots = tuple(a.id if type(a) is TapeTracer and a._interp is self else self._leaf(a)
@@ -247,7 +314,7 @@ class TapeInterpreter(Interpreter):
                           else self._leaf(o) for o in outputs)
         primals = [self.values[s] for s in out_slots]
         plan = _backward_plan(self, out_slots)
-        values = [self.values[s] for s in plan.needed]
+        values = self._materialize(plan.needed)
 
         def backward(cts):
             in_cts = iter(plan.run(values, cts))

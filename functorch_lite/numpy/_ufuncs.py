@@ -9,6 +9,7 @@ import math
 from transforms.array import from_scalar
 from transforms.array import Array
 from transforms.core import bind, cached_abstract_eval, current_interpreter, same_aval_cache
+from transforms.tape import TapeTracer, recording_tape
 from xla_like.ir import ShapedArray, intern
 from xla_like import dtypes
 from xla_like import primitives as P
@@ -38,25 +39,27 @@ def _binary(prim, name, kinds=None, on_bool=None):
             aval = x.aval
             # same (interned) aval of an allowed kind: nothing to promote or convert
             if aval is y.aval and aval.dtype.kind in allowed:
-                if type(x) is Array and type(y) is Array and current_interpreter() is None:
+                values = _eager_values(x, y)
+                if values is not None:
                     out_aval = known_outputs.get(id(aval))
                     if out_aval is not None:          # eager, type already checked
-                        return Array(impl(x._value, y._value), out_aval)
+                        return _result(values, prim, x, y, Array(impl(values[1], values[2]), out_aval))
                 return bind(prim, x, y)
-            if type(x) is Array and type(y) is Array and current_interpreter() is None:
+            values = _eager_values(x, y)
+            if values is not None:
                 # eager, one type, two shapes: NumPy broadcasts the values itself
                 out_aval = broadcast_outputs.get((aval, y.aval))
+                if out_aval is None:
+                    out_aval = _eager_broadcast_aval(prim, aval, y.aval, allowed)
+                    if out_aval is not None:
+                        if len(broadcast_outputs) > _BROADCAST_CACHE_LIMIT:
+                            broadcast_outputs.clear()
+                        broadcast_outputs[(aval, y.aval)] = out_aval
                 if out_aval is not None:
-                    return Array(impl(x._value, y._value), out_aval)
-                out_aval = _eager_broadcast_aval(prim, aval, y.aval, allowed)
-                if out_aval is not None:
-                    if len(broadcast_outputs) > _BROADCAST_CACHE_LIMIT:
-                        broadcast_outputs.clear()
-                    broadcast_outputs[(aval, y.aval)] = out_aval
-                    return Array(impl(x._value, y._value), out_aval)
+                    return _result(values, prim, x, y, Array(impl(values[1], values[2]), out_aval))
             elif aval.dtype == y.aval.dtype and aval.weak == y.aval.weak \
                     and aval.dtype.kind in allowed:
-                # traced (or recorded), one type, two shapes: only broadcasting to do
+                # traced, one type, two shapes: only broadcasting to do
                 shape = broadcast_shapes(aval.shape, y.aval.shape)
                 return bind(prim, broadcast_to(x, shape), broadcast_to(y, shape))
         except AttributeError:      # a list, a NumPy array, ...
@@ -76,6 +79,27 @@ def _binary(prim, name, kinds=None, on_bool=None):
 
 
 _BROADCAST_CACHE_LIMIT = 4096
+
+
+def _eager_values(x, y):
+    """``(tape, x value, y value)`` (NumPy arrays) when ``x`` and ``y`` are concrete:
+    Arrays with no transform active (``tape`` None), or Arrays and values recorded by
+    the outermost ``grad`` tape, which then records the operation; else None."""
+    if type(x) is Array and type(y) is Array and current_interpreter() is None:
+        return None, x._value, y._value
+    tape = recording_tape()
+    if tape is None:
+        return None
+    xv = x.value if type(x) is TapeTracer and x._interp is tape else x
+    yv = y.value if type(y) is TapeTracer and y._interp is tape else y
+    if type(xv) is not Array or type(yv) is not Array:
+        return None
+    return tape, xv._value, yv._value
+
+
+def _result(values, prim, x, y, out):
+    """``out`` (computed from ``values``), recorded on the tape that gave them."""
+    return out if values[0] is None else values[0].record_broadcast(prim, (x, y), out)
 
 
 def _eager_broadcast_aval(prim, a, b, allowed):

@@ -228,14 +228,24 @@ def _select_n_abstract_eval(which, *cases):
 
 def _select_bits(pred, on_true, on_false):
     """``where(pred, on_true, on_false)`` as bit operations: exact for every value
-    (NaN payloads, -0.0) and, unlike a branchy select, fast for random masks."""
+    (NaN payloads, -0.0) and, unlike a branchy select, fast for random masks.  A
+    broadcast +0.0 case (``where(x > 0, g, 0.0)``, the common derivative) costs one
+    ``and`` instead of the general ``((t ^ f) & mask) ^ f``."""
     unsigned = np.dtype(f"u{on_true.dtype.itemsize}")
-    mask = np.negative(pred.astype(unsigned))           # all ones where pred holds
+    mask = np.negative(pred, dtype=unsigned)            # all ones where pred holds
+    if _broadcast_zero_bits(on_false, unsigned):
+        mask &= on_true.view(unsigned)
+        return mask.view(on_true.dtype)
     false_bits = on_false.view(unsigned)
     out = np.bitwise_xor(on_true.view(unsigned), false_bits)
     out &= mask
     out ^= false_bits
     return out.view(on_true.dtype)
+
+
+def _broadcast_zero_bits(x, unsigned):
+    """True for a broadcast scalar (all strides 0) whose bits are all zero (+0.0)."""
+    return x.size > 0 and not any(x.strides) and x.view(unsigned).item(0) == 0
 
 
 def _select_n_impl(which, *cases):
