@@ -73,7 +73,10 @@ def test_constant_folding_leaves_large_results_and_literal_broadcasts():
                                  lambda x: x / 1.0, lambda x: x - 0.0, lambda x: x + (-0.0),
                                  lambda x: x.astype(np.float32), lambda x: x.reshape(6),
                                  lambda x: fnp.maximum(x, x), lambda x: x ** 1,
-                                 lambda x: fnp.broadcast_to(x, (6,))])
+                                 lambda x: fnp.broadcast_to(x, (6,)),
+                                 lambda x: x.reshape(2, 3).reshape(6),
+                                 lambda x: fnp.squeeze(x[:, None], 1),
+                                 lambda x: fnp.expand_dims(x, 0).reshape(6)])
 def test_simplification_removes_identities(fun):
     program = fl.make_ir(fun)(X)
     out = optimize(program)
@@ -88,6 +91,14 @@ def test_simplification_keeps_inexact_identities():
     assert optimize(ints).eqns == ()
     out = evaluate(optimize(program), np.array([-0.0] * 6, np.float32))[0]
     assert not np.signbit(out).any()
+
+
+def test_reshape_chains_simplify_only_back_to_the_start():
+    program = fl.make_ir(lambda x: x.reshape(2, 3).reshape(3, 2))(X)
+    out = optimize(program)
+    assert [e.prim for e in out.eqns] == [P.reshape_p, P.reshape_p]
+    np.testing.assert_array_equal(evaluate(out, np.arange(6.0, dtype=np.float32))[0],
+                                  np.arange(6.0).reshape(3, 2))
 
 
 def test_weak_type_changing_replacements_are_refused():

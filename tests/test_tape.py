@@ -269,3 +269,28 @@ def test_pure_rule_fast_path_records_one_call_with_its_rule():
     _assert_trees_identical(g(x, y), op_by_op(lambda: g(x, y)))
     only_y = fl.grad(lambda y: loss(x, y))   # x's sin is a leaf: the call records on y
     np.testing.assert_allclose(only_y(y), want[1], rtol=1e-12)
+
+
+def test_schedule_matches_the_reference_and_frees_each_temporary():
+    from transforms.tape_backward import Schedule
+    from xla_like.reference import evaluate
+    rng = np.random.default_rng(3)
+    x, c = rng.standard_normal((4, 3)), rng.standard_normal(3)
+
+    def f(x):
+        y = fnp.sin(x) * c + 2.0
+        top = fnp.sort(y, axis=1)[:, -1:]               # a multiple-result primitive
+        return fnp.sum(fnp.exp(y - top) ** 2), fnp.max(y, axis=0)
+    program = fl.make_ir(f)(x)
+    schedule = Schedule.of(program)
+    assert Schedule.of(program) is schedule             # made once per program
+    for got, want in zip(schedule.run([x]), evaluate(program, x)):
+        np.testing.assert_array_equal(got, want)
+    outputs = set(schedule.outputs)
+    produced = [s for _, _, _, out, _ in schedule.steps
+                for s in ((out,) if type(out) is int else out)]
+    freed = [s for *_, frees in schedule.steps for s in frees]
+    read = {s for _, _, ins, _, _ in schedule.steps for s in ins}
+    assert sorted(freed) == sorted(set(freed))          # each slot freed once
+    assert {s for s in produced if s in read and s not in outputs} <= set(freed)
+    assert not outputs & set(freed)

@@ -92,6 +92,7 @@ class _LRU:
         return len(self.table)
 
 
+_NO_PARAMS = {}                 # shared by recorded equations without params
 _backward_cache = _LRU(256)     # recording structure -> BackwardPlan
 _pure_bodies = _LRU(256)        # (custom function, batch layout) -> batched body
 
@@ -192,30 +193,55 @@ class TapeInterpreter(Interpreter):
         self.eqns.append((prim, params, tuple(slots), (slot,)))
         return TapeTracer(self, out, slot)
 
+    def record(self, prim, params, args, out):
+        """Record ``prim`` on ``args`` (recorded values or Arrays) whose result ``out``
+        (one Array) the caller computed; ``out`` itself when no argument is recorded."""
+        slots = self._slots(args)
+        return out if slots is None else self._append(prim, params, slots, out)
+
     def record_broadcast(self, prim, args, out):
         """Record ``prim`` on ``args`` (recorded values or Arrays) whose result ``out``
         the caller computed with NumPy broadcasting: a ``broadcast_in_dim`` for each
         operand of another shape, as the general path binds, then ``prim``.  The
         broadcasts' values are made only if the backward program reads them
         (``_materialize``); the NumPy layer's eager fast paths use this."""
-        if not any(type(a) is TapeTracer and a._interp is self for a in args):
+        slots = self._slots(args)
+        if slots is None:
             return out
-        shape, slots = out.aval.shape, []
-        for a in args:
-            slot = a.id if type(a) is TapeTracer and a._interp is self else self._leaf(a)
+        shape = out.aval.shape
+        for i, a in enumerate(args):
             if a.aval.shape != shape:
                 lead = len(shape) - len(a.aval.shape)
                 params = {"shape": shape, "broadcast_dimensions": tuple(range(lead, len(shape)))}
                 self.values.append(None)
-                eqn = (broadcast_in_dim_p, params, (slot,), (len(self.values) - 1,))
+                eqn = (broadcast_in_dim_p, params, (slots[i],), (len(self.values) - 1,))
                 self.deferred[eqn[3][0]] = eqn
                 self.eqns.append(eqn)
-                slot = eqn[3][0]
-            slots.append(slot)
+                slots[i] = eqn[3][0]
+        return self._append(prim, _NO_PARAMS, slots, out)
+
+    def _append(self, prim, params, slots, out):
         self.values.append(out)
         slot = len(self.values) - 1
-        self.eqns.append((prim, {}, tuple(slots), (slot,)))
+        self.eqns.append((prim, params, tuple(slots), (slot,)))
         return TapeTracer(self, out, slot)
+
+    def _slots(self, args):
+        """The slot of each argument (leaves recorded as needed), or None when no
+        argument is one of this tape's recorded values."""
+        slots, own = [], False
+        for a in args:
+            if type(a) is TapeTracer and a._interp is self:
+                slots.append(a.id)
+                own = True
+            else:
+                slots.append(None)
+        if not own:
+            return None
+        for i, s in enumerate(slots):
+            if s is None:
+                slots[i] = self._leaf(args[i])
+        return slots
 
     def concrete_values(self, args):
         """The Arrays behind ``args`` (Arrays or this tape's recorded values), or None
@@ -404,8 +430,11 @@ for _kind in ("jvp", "vjp"):
 # ---- the backward program ------------------------------------------------------------
 
 def _recording_key(tape, out_slots):
-    eqns = tuple((prim, params.key() if prim is CUSTOM else _params_key(params), ins)
-                 for prim, params, ins, _ in tape.eqns)
+    """The structure of a recording; params with their values' types, since ``1`` and
+    ``True`` (or ``1.0``) are equal and hash alike but need not act alike."""
+    eqns = tuple([(prim, ins, params.key()) if prim is CUSTOM else
+                  (prim, ins, tuple(params.items()), tuple(map(type, params.values())))
+                  for prim, params, ins, _ in tape.eqns])
     return (tuple(tape.leaves), eqns, out_slots)
 
 
@@ -420,11 +449,6 @@ def _backward_plan(tape, out_slots):
         plan = BackwardPlan(tape, out_slots)
         _backward_cache.put(key, plan)
     return plan
-
-
-def _params_key(params):
-    """Type-aware (``1`` and ``True`` differ at the top level) and hashable."""
-    return tuple((k, v.__class__, v) for k, v in params.items())
 
 
 def vjp_recorded(fun, primals):

@@ -8,6 +8,8 @@ recorded value becomes an input (``_read_recorded``), so the re-computed forward
 equations die; exact clean-ups follow (``_tidy``).  Under an outermost ``vmap`` the
 program is also batched once per batch layout (``stage_batched``).
 """
+import numpy as np
+
 from transforms.array import Array
 from transforms.core import bind, current_interpreter, interpreter_scope, reenter
 from transforms.custom_derivatives import call_custom
@@ -15,10 +17,9 @@ from transforms.jvp import JVPTracer, tangent_aval
 from transforms.linearize import backward_pass, linearize_flat, run_program
 from transforms.staging import StagingInterpreter, StagingTracer
 from transforms.vmap import BatchInterpreter, vmap_flat
-from xla_like.ir import Eqn, Program, Var
+from xla_like.ir import Eqn, Literal, Program, Var
 from xla_like.passes import (algebraic_simplification, common_subexpression_elimination,
                              constant_folding, dead_code_elimination)
-from xla_like.reference import evaluate
 
 
 class CustomCall:
@@ -187,7 +188,72 @@ def _used_vars(program):
 # ---- evaluation ----------------------------------------------------------------------
 
 def evaluate_eagerly(program, args):
-    """Run ``program`` on Arrays with the reference interpreter (no transform is
+    """Run ``program`` on Arrays with the reference implementations (no transform is
     active, so binding each equation would only add the lookups)."""
-    outs = evaluate(program, *[a._value for a in args])
+    outs = Schedule.of(program).run([a._value for a in args])
     return [Array(value, atom.aval) for value, atom in zip(outs, program.outvars)]
+
+
+class Schedule:
+    """``program`` as a flat list of steps over numbered slots, made once per program:
+    each step calls a primitive's implementation and then drops the values it was the
+    last to read, so the temporaries of a backward pass are freed as they die (as in
+    hand-written NumPy), not all at the end."""
+
+    _cache = {}         # id(program) -> (program, schedule)
+
+    @classmethod
+    def of(cls, program):
+        hit = cls._cache.get(id(program))
+        if hit is None or hit[0] is not program:
+            if len(cls._cache) > 1024:
+                cls._cache.clear()
+            hit = cls._cache[id(program)] = (program, cls(program))
+        return hit[1]
+
+    def __init__(self, program):
+        slots, initial = {}, []
+        for var, value in [*zip(program.constvars, program.consts),
+                           *[(v, None) for v in program.invars]]:
+            slots[var] = len(initial)
+            initial.append(value)
+        self.first_input = len(program.constvars)
+
+        def slot_of(atom):
+            if type(atom) is Literal:
+                initial.append(atom.value)
+                return len(initial) - 1
+            return slots[atom]
+        last_read = {}
+        for i, eqn in enumerate(program.eqns):
+            for a in eqn.inputs:
+                if type(a) is not Literal:
+                    last_read[a] = i
+        kept = {a for a in program.outvars if type(a) is not Literal}
+        self.steps = []
+        for i, eqn in enumerate(program.eqns):
+            ins = [slot_of(a) for a in eqn.inputs]
+            for var in eqn.outputs:
+                slots[var] = len(initial)
+                initial.append(None)
+            frees = tuple(sorted({slots[a] for a in eqn.inputs if type(a) is not Literal
+                                  and last_read[a] == i and a not in kept}))
+            outs = tuple(slots[v] for v in eqn.outputs)
+            self.steps.append((eqn.prim.impl, eqn.params, ins,
+                               outs if eqn.prim.multiple_results else outs[0], frees))
+        self.outputs = [slot_of(a) for a in program.outvars]
+        self.initial = initial
+
+    def run(self, args):
+        env = list(self.initial)
+        env[self.first_input:self.first_input + len(args)] = args
+        for impl, params, ins, out, frees in self.steps:
+            result = impl(*[env[i] for i in ins], **params)
+            if type(out) is int:
+                env[out] = result
+            else:
+                for slot, value in zip(out, result):
+                    env[slot] = value
+            for slot in frees:
+                env[slot] = None
+        return [np.asarray(env[s]) for s in self.outputs]

@@ -6,6 +6,7 @@ Bool products are computed in int32 and turned back into bools (any nonzero term
 """
 import operator
 
+from transforms.array import Array
 from transforms.core import bind
 from xla_like import dtypes
 from xla_like import primitives as P
@@ -13,6 +14,7 @@ from functorch_lite.numpy._convert import (as_operand, broadcast_shapes, broadca
                                            promote)
 from functorch_lite.numpy._shape import expand_dims, normalize_axis, ravel, squeeze
 from functorch_lite.numpy import _ufuncs as uf
+from functorch_lite.numpy._fast import OutputAvals, concrete, result
 
 
 def _dot_general(a, b, contract, batch=((), ()), preferred_element_type=None):
@@ -63,8 +65,11 @@ def matmul(a, b, *, preferred_element_type=None):
     (5, 4, 2, 6)
     """
     if preferred_element_type is None and _plain_matrices(a, b):
-        return bind(P.dot_general_p, a, b, dimension_numbers=_MATRIX_PRODUCT,
-                    preferred_element_type=None)
+        operands = concrete(a, b)
+        if operands is not None:
+            out = Array(_matrix_product(*operands[1], **_MATRIX_PARAMS), _matrix_aval((a, b)))
+            return result(operands, P.dot_general_p, _MATRIX_PARAMS, (a, b), out)
+        return bind(P.dot_general_p, a, b, **_MATRIX_PARAMS)
     a, b = _operands(a, b)
     if a.aval.ndim == 0 or b.aval.ndim == 0:
         raise ValueError(f"matmul: operands must have at least one dimension, got "
@@ -79,6 +84,9 @@ def matmul(a, b, *, preferred_element_type=None):
 
 
 _MATRIX_PRODUCT = (((1,), (0,)), ((), ()))
+_MATRIX_PARAMS = {"dimension_numbers": _MATRIX_PRODUCT, "preferred_element_type": None}
+_matrix_product = P.dot_general_p.impl
+_matrix_aval = OutputAvals(P.dot_general_p, _MATRIX_PARAMS)
 
 
 def _plain_matrices(a, b):

@@ -19,6 +19,7 @@ from transforms.core import bind
 from xla_like import dtypes
 from xla_like import primitives as P
 from functorch_lite.numpy._convert import as_operand, broadcast_to, convert
+from functorch_lite.numpy._fast import bind_concrete
 from functorch_lite.numpy._shape import expand_dims, normalize_axes, normalize_axis, ravel
 from functorch_lite.numpy import _ufuncs as uf
 
@@ -51,8 +52,11 @@ def _masked(a, where, fill):
 
 
 def _reduce(prim, a, axes, keepdims):
-    out = bind(prim, a, axes=axes) if axes else a
-    return expand_dims(out, axes) if keepdims and axes else out
+    if not axes:
+        return a
+    out = bind_concrete(prim, (a,), {"axes": axes})
+    # ``axes`` are sorted and distinct: inserting them gives back the reduced positions
+    return bind_concrete(P.expand_dims_p, (out,), {"dimensions": axes}) if keepdims else out
 
 
 def _count(a, axes, where, dtype):
@@ -110,7 +114,7 @@ def _extremum(prim, combine, name):
             if where is not None:
                 raise ValueError(f"{name}: reducing with where= needs initial= (the value "
                                  "of an all-excluded reduction)")
-            if builtins.any(a.aval.shape[i] == 0 for i in axes):
+            if 0 in a.aval.shape and builtins.any(a.aval.shape[i] == 0 for i in axes):
                 raise ValueError(f"{name}: zero-size array {a.aval} has no {name} along "
                                  f"axes {axes}; pass initial=")
         else:

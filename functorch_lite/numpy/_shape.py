@@ -50,6 +50,27 @@ def normalize_axes(axis, ndim, name):
     >>> normalize_axes((-1, 0), 3, "sum")
     (0, 2)
     """
+    kind = type(axis)
+    if kind is tuple:
+        kind = tuple(map(type, axis))   # (1.0,) == (1,): the key tells them apart
+    elif kind is not int and axis is not None:
+        return _normalize_axes(axis, ndim, name)
+    key = (axis, ndim, kind)
+    try:
+        axes = _NORMALIZED.get(key)
+    except TypeError:                   # an unhashable entry: let the check name it
+        return _normalize_axes(axis, ndim, name)
+    if axes is None:
+        axes = _normalize_axes(axis, ndim, name)        # raises for a bad axis
+        if len(_NORMALIZED) < 4096:
+            _NORMALIZED[key] = axes
+    return axes
+
+
+_NORMALIZED = {}      # (axis, ndim, types) -> sorted axes: reductions normalize on every call
+
+
+def _normalize_axes(axis, ndim, name):
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, (tuple, list)):

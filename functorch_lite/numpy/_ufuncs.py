@@ -9,7 +9,7 @@ import math
 from transforms.array import from_scalar
 from transforms.array import Array
 from transforms.core import bind, cached_abstract_eval, current_interpreter, same_aval_cache
-from transforms.tape import TapeTracer, recording_tape
+from functorch_lite.numpy._fast import OutputAvals, broadcast_result, concrete, result
 from xla_like.ir import ShapedArray, intern
 from xla_like import dtypes
 from xla_like import primitives as P
@@ -18,6 +18,8 @@ from functorch_lite.numpy._convert import (_PY_SCALARS, as_operand, broadcast_sh
                                            promote_and_broadcast)
 
 _ALL_KINDS = "biufc"
+_NO_PARAMS = {}
+_NO_AVAL = ShapedArray((), dtypes.bool_, False)     # no ``aval``: not on a fast path
 
 
 def _binary(prim, name, kinds=None, on_bool=None):
@@ -39,14 +41,15 @@ def _binary(prim, name, kinds=None, on_bool=None):
             aval = x.aval
             # same (interned) aval of an allowed kind: nothing to promote or convert
             if aval is y.aval and aval.dtype.kind in allowed:
-                values = _eager_values(x, y)
-                if values is not None:
+                operands = concrete(x, y)
+                if operands is not None:
                     out_aval = known_outputs.get(id(aval))
                     if out_aval is not None:          # eager, type already checked
-                        return _result(values, prim, x, y, Array(impl(values[1], values[2]), out_aval))
+                        return broadcast_result(operands, prim, (x, y),
+                                                Array(impl(*operands[1]), out_aval))
                 return bind(prim, x, y)
-            values = _eager_values(x, y)
-            if values is not None:
+            operands = concrete(x, y)
+            if operands is not None:
                 # eager, one type, two shapes: NumPy broadcasts the values itself
                 out_aval = broadcast_outputs.get((aval, y.aval))
                 if out_aval is None:
@@ -56,7 +59,8 @@ def _binary(prim, name, kinds=None, on_bool=None):
                             broadcast_outputs.clear()
                         broadcast_outputs[(aval, y.aval)] = out_aval
                 if out_aval is not None:
-                    return _result(values, prim, x, y, Array(impl(values[1], values[2]), out_aval))
+                    return broadcast_result(operands, prim, (x, y),
+                                            Array(impl(*operands[1]), out_aval))
             elif aval.dtype == y.aval.dtype and aval.weak == y.aval.weak \
                     and aval.dtype.kind in allowed:
                 # traced, one type, two shapes: only broadcasting to do
@@ -79,27 +83,6 @@ def _binary(prim, name, kinds=None, on_bool=None):
 
 
 _BROADCAST_CACHE_LIMIT = 4096
-
-
-def _eager_values(x, y):
-    """``(tape, x value, y value)`` (NumPy arrays) when ``x`` and ``y`` are concrete:
-    Arrays with no transform active (``tape`` None), or Arrays and values recorded by
-    the outermost ``grad`` tape, which then records the operation; else None."""
-    if type(x) is Array and type(y) is Array and current_interpreter() is None:
-        return None, x._value, y._value
-    tape = recording_tape()
-    if tape is None:
-        return None
-    xv = x.value if type(x) is TapeTracer and x._interp is tape else x
-    yv = y.value if type(y) is TapeTracer and y._interp is tape else y
-    if type(xv) is not Array or type(yv) is not Array:
-        return None
-    return tape, xv._value, yv._value
-
-
-def _result(values, prim, x, y, out):
-    """``out`` (computed from ``values``), recorded on the tape that gave them."""
-    return out if values[0] is None else values[0].record_broadcast(prim, (x, y), out)
 
 
 def _eager_broadcast_aval(prim, a, b, allowed):
@@ -132,7 +115,14 @@ def _to_kind(x, kinds, name):
 
 
 def _unary(prim, name, kinds=None):
+    output_aval, impl = OutputAvals(prim), prim.impl
+
     def fn(x, /):
+        if kinds is None or getattr(x, "aval", _NO_AVAL).dtype.kind in kinds:
+            operands = concrete(x)
+            if operands is not None:     # eager (or recorded) and no conversion to do
+                return result(operands, prim, _NO_PARAMS, (x,),
+                              Array(impl(*operands[1]), output_aval((x,))))
         x = as_operand(x)
         if kinds is not None:
             x = _to_kind(x, kinds, name)

@@ -7,7 +7,8 @@ every consumer still type-checks.  Only exact IEEE identities are used: ``x * 1`
 ``x / 1``, ``x - (+0)`` and ``x + (-0)`` for floats (``x + 0`` is not ``x`` when
 ``x`` is ``-0.0``), ``x + 0`` for integers, ``neg(neg(x))``, ``max(x, x)``, and ops that
 are the identity on their operand: convert to the same type, reshape or broadcast to
-the same shape, identity transposes, empty squeeze/expand_dims/rev, copies.
+the same shape, a reshape back to the shape before a reshape, identity
+transposes, empty squeeze/expand_dims/rev, copies.
 """
 import numpy as np
 
@@ -100,6 +101,20 @@ def _select_same_cases(eqn, ctx):
 
 _always = _operand_when(lambda eqn: True)
 
+# primitives that only change a shape, keeping the elements in row-major order
+_RESHAPES = frozenset([P.reshape_p, P.expand_dims_p, P.squeeze_p])
+
+
+def _reshape_rule(eqn, ctx):
+    """A reshape to the operand's own shape, or back to the shape its operand was
+    reshaped from (``reshape(reshape(x, (n, 1)), (n,))`` is ``x``)."""
+    found = _same(eqn.inputs[0], eqn)
+    if found is None:
+        inner = ctx.producer.get(eqn.inputs[0])
+        if inner is not None and inner.prim in _RESHAPES:
+            found = _same(inner.inputs[0], eqn)
+    return found
+
 SIMPLIFY_RULES = {
     P.mul_p: _with_neutral(0, 1, neutral=1),
     P.div_p: _with_neutral(1, neutral=1),
@@ -110,10 +125,10 @@ SIMPLIFY_RULES = {
     P.integer_pow_p: _operand_when(lambda eqn: eqn.params["y"] == 1),
     P.select_n_p: _select_same_cases,
     # identity when the output aval equals the operand's (checked by ``_same``)
-    P.convert_element_type_p: _always, P.reshape_p: _always, P.broadcast_in_dim_p: _always,
+    P.convert_element_type_p: _always, P.reshape_p: _reshape_rule,
+    P.broadcast_in_dim_p: _always,
     P.copy_p: _always, P.stop_gradient_p: _always,
-    P.squeeze_p: _operand_when(lambda eqn: not eqn.params["dimensions"]),
-    P.expand_dims_p: _operand_when(lambda eqn: not eqn.params["dimensions"]),
+    P.squeeze_p: _reshape_rule, P.expand_dims_p: _reshape_rule,
     P.rev_p: _operand_when(lambda eqn: not eqn.params["dimensions"]),
     P.transpose_p: _operand_when(_identity_permutation),
 }

@@ -57,10 +57,15 @@ def _reduction(name):
         shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
         return ShapedArray(shape, x.dtype, x.weak)
 
+    initials = {}       # dtype -> identity
+
     def impl(x, axes):
+        initial = initials.get(x.dtype)
+        if initial is None:
+            initial = initials[x.dtype] = identity(x.dtype)
         with np.errstate(over="ignore", invalid="ignore"):
-            out = ufunc.reduce(x, axis=axes, dtype=x.dtype, initial=identity(x.dtype))
-        return np.asarray(out, dtype=x.dtype)
+            out = ufunc.reduce(x, axis=axes, dtype=x.dtype, initial=initial)
+        return out if type(out) is np.ndarray else np.asarray(out, dtype=x.dtype)
     return Primitive(name, abstract_eval, impl)
 
 

@@ -1,0 +1,78 @@
+"""The NumPy layer's eager fast paths: compute on the values directly.
+
+With no transform active, or under an outermost eager ``grad`` (which records), a
+function whose operands need no promotion can call the primitive's implementation on
+the NumPy values itself instead of going through ``bind``, and, under ``grad``, record
+what ``bind`` would have recorded (``transforms/tape.py``).  Between large array
+operations the interpreter runs from cold caches, so every call skipped here shows in
+an eager training step.
+"""
+from transforms.array import Array
+from transforms.core import bind, cached_abstract_eval, current_interpreter
+from transforms.tape import TapeInterpreter, TapeTracer
+
+
+def concrete(*args):
+    """``(tape, values)`` when every operand is concrete: Arrays with no transform
+    active (``tape`` None), or Arrays and values recorded by the outermost ``grad``
+    tape; else None.  ``values`` are the NumPy arrays."""
+    interp = current_interpreter()
+    values = []
+    if interp is None:
+        for a in args:
+            if type(a) is not Array:
+                return None
+            values.append(a._value)
+        return None, values
+    if type(interp) is not TapeInterpreter or interp.parent is not None \
+            or interp.upgrade is not None:
+        return None
+    for a in args:
+        if type(a) is TapeTracer and a._interp is interp:
+            a = a.value
+        if type(a) is not Array:
+            return None
+        values.append(a._value)
+    return interp, values
+
+
+def result(operands, prim, params, args, out):
+    """``out`` (an Array computed from ``concrete(*args)``), recorded as ``prim`` on
+    ``args`` when a tape gave the values."""
+    tape = operands[0]
+    return out if tape is None else tape.record(prim, params, args, out)
+
+
+def broadcast_result(operands, prim, args, out):
+    """``result`` for an elementwise ``prim`` that NumPy broadcast: the tape records
+    a broadcast of each operand of another shape first, as ``bind`` would."""
+    tape = operands[0]
+    return out if tape is None else tape.record_broadcast(prim, args, out)
+
+
+def bind_concrete(prim, args, params):
+    """``bind(prim, *args, **params)`` for a single-output ``prim``, taking the fast
+    path when the operands are concrete (``concrete``)."""
+    operands = concrete(*args)
+    if operands is None:
+        return bind(prim, *args, **params)
+    out = Array(prim.impl(*operands[1], **params), cached_abstract_eval(prim, args, params))
+    return result(operands, prim, params, args, out)
+
+
+class OutputAvals:
+    """``prim``'s output aval per input aval (one or two operands) for fixed params,
+    computed once by its abstract evaluation (which also checks the operands)."""
+
+    def __init__(self, prim, params=None):
+        self.prim, self.params, self.table = prim, params or {}, {}
+
+    def __call__(self, args):
+        key = args[0].aval if len(args) == 1 else (args[0].aval, args[1].aval)
+        out = self.table.get(key)
+        if out is None:
+            out = cached_abstract_eval(self.prim, args, self.params)
+            if len(self.table) > 4096:
+                self.table.clear()
+            self.table[key] = out
+        return out
