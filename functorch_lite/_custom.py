@@ -8,6 +8,7 @@ import functools
 import inspect
 
 from transforms import custom_derivatives as cd
+from transforms.array import Array
 from transforms.core import current_interpreter
 from transforms.tape import recording_tape
 from transforms.tape_backward import CustomCall
@@ -136,15 +137,18 @@ class custom_jvp(_CustomBase):
         """Eager ``grad`` of a pure-rule function on arrays (the tape records with no
         transform below it): run the body on the values and record one call, as the
         tape's general ``custom_call`` does, without building the call per use."""
-        out_leaves, out_tree = tree_flatten(tape.call_below(self.fun, values))
+        out = tape.call_below(self.fun, values)
+        single = type(out) is Array                 # the common case: one array out
+        out_leaves, out_tree = ([out], None) if single else tree_flatten(out)
         call = self._pure_calls.get(len(args))
         if call is None:
             leaves, in_tree, body_tree, _, flat_fun, nondiff = self._prepare(args)
             call = CustomCall("jvp", flat_fun, (self._flat_rule(in_tree, body_tree, nondiff),),
                               "custom_jvp")
             self._pure_calls[len(args)] = call
-        outs = tape.record_custom(call, args, [as_operand(x) for x in out_leaves])
-        return tree_unflatten(out_tree, outs)
+        outs = tape.record_custom(call, args, out_leaves if single
+                                  else [as_operand(x) for x in out_leaves])
+        return outs[0] if single else tree_unflatten(out_tree, outs)
 
 
 class custom_vjp(_CustomBase):

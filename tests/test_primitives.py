@@ -551,3 +551,18 @@ def test_select_n_copies_bits_exactly(seed, dtype, on_false_kind):
     got = P.select_n_p.impl(pred, on_false, on_true)
     assert got.dtype == on_true.dtype
     assert got.tobytes() == np.where(pred, on_true, on_false).tobytes()
+
+
+def test_products_and_reductions_stay_quiet_and_restore_the_error_state():
+    from xla_like.primitives.quiet import quietly
+    big = np.full((3, 3), 3e38, F32)
+    with np.errstate(all="raise"):
+        before = np.geterr()
+        out = P.dot_general_p.impl(big, big, (((1,), (0,)), ((), ())), None)
+        assert np.isinf(out).all()
+        assert np.isinf(P.reduce_sum_p.impl(big, axes=(0, 1)))
+        with pytest.raises(ValueError):
+            quietly(np.reshape, big, (2, 2))
+        assert np.geterr() == before                 # restored, also after an error
+        with pytest.raises(FloatingPointError):
+            np.multiply(big, big)                    # the caller's setting still holds

@@ -201,13 +201,14 @@ def test_pure_rule_with_an_unhashable_nondiff_argument():
 
 
 def _broadcasting_loss(x, b, c, rows):
-    """Recorded values meet leaves and each other across shapes, in both orders: the
-    broadcasts the NumPy layer records without making their values (``x * b`` reads
-    the broadcast ``b`` in its backward)."""
+    """Recorded values meet leaves, Python scalars and each other across shapes, in
+    both orders: the broadcasts the NumPy layer records without making their values
+    (``x * b`` reads the broadcast ``b`` in its backward)."""
     y = x * b + c - rows                      # (3, 4) with (4,), (1, 4), (3, 1)
     z = (b / (2.0 + y)) * fnp.tanh(rows)       # (4,) first, then (3, 1)
     w = fnp.maximum(z, c) - fnp.minimum(rows, y)
-    return fnp.sum(w * w) + fnp.sum(fnp.exp(x) ** 2 * c)
+    q = (2.0 - w / 3) * 0.5 + 1 - 1.5 / (4.0 + w * w)      # Python scalars, both sides
+    return fnp.sum(q * w) + fnp.sum(fnp.exp(x) ** 2 * c)
 
 
 @given(st.integers(0, 2**31 - 1), st.sampled_from([np.float32, np.float64]))

@@ -197,7 +197,12 @@ class TapeInterpreter(Interpreter):
         """Record ``prim`` on ``args`` (recorded values or Arrays) whose result ``out``
         (one Array) the caller computed; ``out`` itself when no argument is recorded."""
         slots = self._slots(args)
-        return out if slots is None else self._append(prim, params, slots, out)
+        if slots is None:
+            return out
+        values = self.values
+        values.append(out)
+        self.eqns.append((prim, params, tuple(slots), (len(values) - 1,)))
+        return TapeTracer(self, out, len(values) - 1)
 
     def record_broadcast(self, prim, args, out):
         """Record ``prim`` on ``args`` (recorded values or Arrays) whose result ``out``
@@ -218,13 +223,9 @@ class TapeInterpreter(Interpreter):
                 self.deferred[eqn[3][0]] = eqn
                 self.eqns.append(eqn)
                 slots[i] = eqn[3][0]
-        return self._append(prim, _NO_PARAMS, slots, out)
-
-    def _append(self, prim, params, slots, out):
         self.values.append(out)
-        slot = len(self.values) - 1
-        self.eqns.append((prim, params, tuple(slots), (slot,)))
-        return TapeTracer(self, out, slot)
+        self.eqns.append((prim, _NO_PARAMS, tuple(slots), (len(self.values) - 1,)))
+        return TapeTracer(self, out, len(self.values) - 1)
 
     def _slots(self, args):
         """The slot of each argument (leaves recorded as needed), or None when no
@@ -246,8 +247,14 @@ class TapeInterpreter(Interpreter):
     def concrete_values(self, args):
         """The Arrays behind ``args`` (Arrays or this tape's recorded values), or None
         when one is anything else."""
-        values = [a.value if type(a) is TapeTracer and a._interp is self else a for a in args]
-        return values if all(type(v) is Array for v in values) else None
+        values = []
+        for a in args:
+            if type(a) is TapeTracer and a._interp is self:
+                a = a.value
+            if type(a) is not Array:
+                return None
+            values.append(a)
+        return values
 
     def call_below(self, fun, values):
         """``fun(*values)`` with the interpreters below the tape active (none, for an
@@ -259,9 +266,12 @@ class TapeInterpreter(Interpreter):
         """Record a pure-rule ``CustomCall`` on ``args`` whose outputs ``outs`` the
         caller computed (``custom_jvp`` under an outermost tape); tracers of ``outs``,
         or ``outs`` themselves when no argument is recorded."""
-        if not any(type(a) is TapeTracer and a._interp is self for a in args):
+        slots = self._slots(args)
+        if slots is None:
             return outs
-        return self._record(CUSTOM, call, args, outs)
+        tracers = [TapeTracer(self, o, self._new_slot(o)) for o in outs]
+        self.eqns.append((CUSTOM, call, tuple(slots), tuple([t.id for t in tracers])))
+        return tracers
 
     def _materialize(self, slots):
         """The values of ``slots``, making the deferred broadcasts among them."""

@@ -6,10 +6,12 @@ been converted to an Array (or is a tracer) and promoted to one dtype.
 import numpy as np
 
 from transforms.array import Array, from_numpy, from_scalar, is_python_scalar
-from transforms.core import Tracer, bind, eager, eager_with_scalar
+from transforms.core import Tracer, bind, cached_abstract_eval, eager, eager_with_scalar
+from transforms.tape import TapeTracer
 from xla_like import dtypes
 from xla_like.ir import ShapedArray, intern
 from xla_like.primitives import broadcast_in_dim_p, convert_element_type_p
+from functorch_lite.numpy._fast import concrete
 
 _PY_SCALARS = (bool, int, float, complex)
 
@@ -160,6 +162,10 @@ def scalar_binary(prim, x, y, kinds):
         out = eager_with_scalar(prim, array, aval.dtype.type(scalar), swap)
         if out is not None:
             return out
+    elif type(array) is TapeTracer:
+        out = _recorded_with_scalar(prim, array, scalar, swap)
+        if out is not None:
+            return out
     if type(scalar) is float:   # no range to check: straight to a 0-d array
         literal = Array(np.array(scalar, aval.dtype), _scalar_aval(aval.dtype, aval.weak))
     else:
@@ -167,6 +173,25 @@ def scalar_binary(prim, x, y, kinds):
     if aval.shape:              # a 0-d literal broadcasts to any shape
         literal = bind(broadcast_in_dim_p, literal, shape=aval.shape, broadcast_dimensions=())
     return bind(prim, literal, array) if swap else bind(prim, array, literal)
+
+
+def _recorded_with_scalar(prim, array, scalar, swap):
+    """``scalar_binary`` on a value the outermost ``grad`` tape recorded: computed as
+    eagerly, recorded as ``prim`` of the array and the scalar's broadcast (made only
+    if the backward program reads it); None when that tape is not recording."""
+    operands = concrete(array)
+    if operands is None or operands[0] is None:
+        return None
+    aval = array.aval
+    try:
+        out_aval = cached_abstract_eval(prim, (array, array), {})
+    except (TypeError, ValueError):
+        return None
+    value = aval.dtype.type(scalar)
+    literal = Array(np.asarray(value), _scalar_aval(aval.dtype, aval.weak))
+    x = operands[1][0]
+    out = Array(prim.impl(value, x) if swap else prim.impl(x, value), out_aval)
+    return operands[0].record_broadcast(prim, (literal, array) if swap else (array, literal), out)
 
 
 # (array dtype, weak, Python scalar type) -> does promotion keep the array's type?

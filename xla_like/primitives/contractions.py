@@ -15,6 +15,7 @@ from xla_like.primitives.shape_rules import (as_int, check_axes, check_kind,
                                              check_pairs, check_positive_tuple,
                                              check_preferred_type, check_same_dtype,
                                              windowed_sizes)
+from xla_like.primitives.quiet import quietly
 from xla_like.primitives.structural import pad_array
 
 __all__ = ["dot_general_p", "conv_general_dilated_p"]
@@ -83,8 +84,7 @@ def _dot_general_impl(lhs, rhs, dimension_numbers, preferred_element_type):
         # a matrix/vector product: BLAS directly on (transposed) views, the common case
         a = lhs if lc[0] == lhs.ndim - 1 else lhs.T
         b = rhs if rc[0] == 0 else rhs.T
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = np.matmul(a, b)
+        out = quietly(np.matmul, a, b)
         return out if type(out) is np.ndarray else np.asarray(out)    # vector . vector
     out_dtype = preferred_element_type or lhs.dtype
     lf, rf = _free(lhs.ndim, lc, lb), _free(rhs.ndim, rc, rb)
@@ -92,11 +92,8 @@ def _dot_general_impl(lhs, rhs, dimension_numbers, preferred_element_type):
     b = _as_matrices(rhs.astype(out_dtype, copy=False), rb, rf, rc, contract_last=False)
     if not lb:             # a plain matrix product: 2-D operands let BLAS take views
         a, b = (a if a.ndim == 1 else a[0]), (b if b.ndim == 1 else b[0])
-    with np.errstate(over="ignore", invalid="ignore"):
-        if not lc:         # no contraction: an outer product per batch, by broadcasting
-            out = np.multiply(a, b)
-        else:
-            out = np.matmul(a, b)
+    # no contraction: an outer product per batch, by broadcasting
+    out = quietly(np.matmul if lc else np.multiply, a, b)
     shape = ([lhs.shape[d] for d in lb] + [lhs.shape[d] for d in lf]
              + [rhs.shape[d] for d in rf])
     return np.asarray(out.reshape(shape), dtype=out_dtype)
