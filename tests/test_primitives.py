@@ -566,3 +566,13 @@ def test_products_and_reductions_stay_quiet_and_restore_the_error_state():
         assert np.geterr() == before                 # restored, also after an error
         with pytest.raises(FloatingPointError):
             np.multiply(big, big)                    # the caller's setting still holds
+
+
+def test_matrix_product_with_a_wider_preferred_type_is_computed_in_it():
+    # float64 == None in NumPy, so a check like ``preferred in (None, dtype)`` let float64
+    # through the float32 BLAS path and returned float32
+    a = np.full((2, 3), 1 + 2.0 ** -20, F32)
+    b = np.full((3, 1), 1 + 2.0 ** -20, F32)
+    out = P.dot_general_p.impl(a, b, (((1,), (0,)), ((), ())), np.dtype(F64))
+    assert out.dtype == F64
+    np.testing.assert_array_equal(out, a.astype(F64) @ b.astype(F64))

@@ -206,6 +206,11 @@ def _emit(plan, calls):
     return str(e.module)
 
 
+def _other_result_type(preferred, dtype):
+    # not ``preferred not in (None, dtype)``: NumPy's float64 dtype equals None
+    return preferred is not None and preferred != dtype
+
+
 def _gemm_layout(eqn):
     """``(trans_a, trans_b, m, n, k, lda, ldb)`` of a ``dot_general`` of two C-contiguous
     float matrices contracting one axis each (either one), for row-major
@@ -214,7 +219,7 @@ def _gemm_layout(eqn):
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
     if (lhs.ndim != 2 or rhs.ndim != 2 or lhs.dtype != rhs.dtype or lhs.dtype not in _GEMM
             or lb or rb or len(lc) != 1 or len(rc) != 1
-            or eqn.params["preferred_element_type"] not in (None, lhs.dtype)):
+            or _other_result_type(eqn.params["preferred_element_type"], lhs.dtype)):
         return None
     trans_a, trans_b = lc[0] == 0, rc[0] == 1
     m, k = lhs.shape[::-1] if trans_a else lhs.shape

@@ -80,7 +80,9 @@ def _as_matrices(x, batch, free, contract, contract_last):
 def _dot_general_impl(lhs, rhs, dimension_numbers, preferred_element_type):
     (lc, rc), (lb, rb) = dimension_numbers
     if (not lb and len(lc) == 1 and 0 < lhs.ndim <= 2 and 0 < rhs.ndim <= 2
-            and lhs.dtype == rhs.dtype and preferred_element_type in (None, lhs.dtype)):
+            and lhs.dtype == rhs.dtype
+            and (preferred_element_type is None or preferred_element_type == lhs.dtype)):
+        # (not ``in (None, dtype)``: a dtype equals None when it is float64)
         # a matrix/vector product: BLAS directly on (transposed) views, the common case
         a = lhs if lc[0] == lhs.ndim - 1 else lhs.T
         b = rhs if rc[0] == 0 else rhs.T
