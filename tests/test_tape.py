@@ -288,10 +288,9 @@ def test_schedule_matches_the_reference_and_frees_each_temporary():
     for got, want in zip(schedule.run([x]), evaluate(program, x)):
         np.testing.assert_array_equal(got, want)
     outputs = set(schedule.outputs)
-    produced = [s for _, _, _, out, _ in schedule.steps
-                for s in ((out,) if type(out) is int else out)]
+    produced = [s for *_, out, _ in schedule.steps for s in ((out,) if type(out) is int else out)]
     freed = [s for *_, frees in schedule.steps for s in frees]
-    read = {s for _, _, ins, _, _ in schedule.steps for s in ins}
+    read = {s for ins in schedule.reads for s in ins}
     assert sorted(freed) == sorted(set(freed))          # each slot freed once
     assert {s for s in produced if s in read and s not in outputs} <= set(freed)
     assert not outputs & set(freed)

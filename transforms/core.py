@@ -42,7 +42,7 @@ def eager_with_scalar(prim, x, scalar, scalar_first):
     operands of ``x``'s aval); None under a transform or when ``prim`` rejects it."""
     if _current.get() is not None:
         return None
-    out_aval = same_aval_cache(prim).get(id(x.aval))
+    out_aval = _same_aval_outputs.get(prim, _NO_OUTPUTS).get(id(x.aval))
     if out_aval is None:
         try:        # check the primitive on two operands of x's aval once (cached)
             out_aval = cached_abstract_eval(prim, (x, x), {})
@@ -57,6 +57,7 @@ def eager_with_scalar(prim, x, scalar, scalar_first):
 
 _eager_avals = {}
 _same_aval_outputs = {}
+_NO_OUTPUTS = {}
 _EAGER_CACHE_LIMIT = 20_000
 
 

@@ -184,7 +184,15 @@ def _structure_key(tree, leaves):
     ``(node_type, aux, children)`` (``None`` for a leaf), the key ``PyTreeDef`` uses."""
     cls = type(tree)
     if cls is tuple or cls is list:
-        return (cls, None, tuple([_structure_key(c, leaves) for c in tree]))
+        keys = []
+        for c in tree:      # leaves inline: a call per leaf shows in eager training loops
+            kind = type(c)
+            if kind is tuple or kind is list or kind in _registry or issubclass(kind, tuple):
+                keys.append(_structure_key(c, leaves))
+            else:
+                leaves.append(c)
+                keys.append(None)
+        return (cls, None, tuple(keys))
     node = _node_type(tree)
     if node is None:
         leaves.append(tree)
@@ -245,10 +253,15 @@ def tree_unflatten(treedef, leaves):
 
 
 def _build(treedef, it):
-    if treedef.node_type is None:
+    node_type = treedef.node_type
+    if node_type is None:
         return next(it)
-    children = [_build(c, it) for c in treedef.children]
-    node = _registry.get(treedef.node_type) or _namedtuple_node(treedef.node_type)
+    children = [next(it) if c.node_type is None else _build(c, it) for c in treedef.children]
+    if node_type is tuple:
+        return tuple(children)
+    if node_type is list:
+        return children
+    node = _registry.get(node_type) or _namedtuple_node(node_type)
     return node.unflatten(treedef.aux, children)
 
 

@@ -195,7 +195,9 @@ class TapeInterpreter(Interpreter):
 
     def record(self, prim, params, args, out):
         """Record ``prim`` on ``args`` (recorded values or Arrays) whose result ``out``
-        (one Array) the caller computed; ``out`` itself when no argument is recorded."""
+        (one Array) the caller computed; ``out`` itself when no argument is recorded.
+        (The NumPy layer's eager fast paths call this once per operation, between
+        large array operations: it is written to make few calls.)"""
         slots = self._slots(args)
         if slots is None:
             return out
@@ -210,10 +212,15 @@ class TapeInterpreter(Interpreter):
         operand of another shape, as the general path binds, then ``prim``.  The
         broadcasts' values are made only if the backward program reads them
         (``_materialize``); the NumPy layer's eager fast paths use this."""
+        shape = out.aval.shape
+        for a in args:
+            if a.aval.shape != shape:
+                break
+        else:
+            return self.record(prim, _NO_PARAMS, args, out)
         slots = self._slots(args)
         if slots is None:
             return out
-        shape = out.aval.shape
         for i, a in enumerate(args):
             if a.aval.shape != shape:
                 lead = len(shape) - len(a.aval.shape)
@@ -239,9 +246,8 @@ class TapeInterpreter(Interpreter):
                 slots.append(None)
         if not own:
             return None
-        for i, s in enumerate(slots):
-            if s is None:
-                slots[i] = self._leaf(args[i])
+        if None in slots:
+            slots = [self._leaf(a) if s is None else s for s, a in zip(slots, args)]
         return slots
 
     def concrete_values(self, args):

@@ -1,5 +1,9 @@
 """The NumPy layer's eager fast paths: compute on the values directly.
 
+A caller takes ``concrete(*args)`` (None: use ``bind``), computes an Array ``out``
+from the values, and returns it, or ``tape.record(prim, params, args, out)`` (or
+``record_broadcast``) when a tape gave the values.
+
 With no transform active, or under an outermost eager ``grad`` (which records), a
 function whose operands need no promotion can call the primitive's implementation on
 the NumPy values itself instead of going through ``bind``, and, under ``grad``, record
@@ -36,20 +40,6 @@ def concrete(*args):
     return interp, values
 
 
-def result(operands, prim, params, args, out):
-    """``out`` (an Array computed from ``concrete(*args)``), recorded as ``prim`` on
-    ``args`` when a tape gave the values."""
-    tape = operands[0]
-    return out if tape is None else tape.record(prim, params, args, out)
-
-
-def broadcast_result(operands, prim, args, out):
-    """``result`` for an elementwise ``prim`` that NumPy broadcast: the tape records
-    a broadcast of each operand of another shape first, as ``bind`` would."""
-    tape = operands[0]
-    return out if tape is None else tape.record_broadcast(prim, args, out)
-
-
 def bind_concrete(prim, args, params):
     """``bind(prim, *args, **params)`` for a single-output ``prim``, taking the fast
     path when the operands are concrete (``concrete``)."""
@@ -57,7 +47,8 @@ def bind_concrete(prim, args, params):
     if operands is None:
         return bind(prim, *args, **params)
     out = Array(prim.impl(*operands[1], **params), cached_abstract_eval(prim, args, params))
-    return result(operands, prim, params, args, out)
+    tape = operands[0]
+    return out if tape is None else tape.record(prim, params, args, out)
 
 
 class OutputAvals:

@@ -14,7 +14,7 @@ from functorch_lite.numpy._convert import (as_operand, broadcast_shapes, broadca
                                            promote)
 from functorch_lite.numpy._shape import expand_dims, normalize_axis, ravel, squeeze
 from functorch_lite.numpy import _ufuncs as uf
-from functorch_lite.numpy._fast import OutputAvals, concrete, result
+from functorch_lite.numpy._fast import OutputAvals, concrete
 
 
 def _dot_general(a, b, contract, batch=((), ()), preferred_element_type=None):
@@ -68,7 +68,8 @@ def matmul(a, b, *, preferred_element_type=None):
         operands = concrete(a, b)
         if operands is not None:
             out = Array(_matrix_product(*operands[1], **_MATRIX_PARAMS), _matrix_aval((a, b)))
-            return result(operands, P.dot_general_p, _MATRIX_PARAMS, (a, b), out)
+            tape = operands[0]
+            return out if tape is None else tape.record(P.dot_general_p, _MATRIX_PARAMS, (a, b), out)
         return bind(P.dot_general_p, a, b, **_MATRIX_PARAMS)
     a, b = _operands(a, b)
     if a.aval.ndim == 0 or b.aval.ndim == 0:

@@ -9,7 +9,7 @@ import math
 from transforms.array import from_scalar
 from transforms.array import Array
 from transforms.core import bind, cached_abstract_eval, current_interpreter, same_aval_cache
-from functorch_lite.numpy._fast import OutputAvals, broadcast_result, concrete, result
+from functorch_lite.numpy._fast import OutputAvals, concrete
 from xla_like.ir import ShapedArray, intern
 from xla_like import dtypes
 from xla_like import primitives as P
@@ -45,8 +45,9 @@ def _binary(prim, name, kinds=None, on_bool=None):
                 if operands is not None:
                     out_aval = known_outputs.get(id(aval))
                     if out_aval is not None:          # eager, type already checked
-                        return broadcast_result(operands, prim, (x, y),
-                                                Array(impl(*operands[1]), out_aval))
+                        out = Array(impl(*operands[1]), out_aval)
+                        tape = operands[0]
+                        return out if tape is None else tape.record(prim, _NO_PARAMS, (x, y), out)
                 return bind(prim, x, y)
             operands = concrete(x, y)
             if operands is not None:
@@ -59,8 +60,9 @@ def _binary(prim, name, kinds=None, on_bool=None):
                             broadcast_outputs.clear()
                         broadcast_outputs[(aval, y.aval)] = out_aval
                 if out_aval is not None:
-                    return broadcast_result(operands, prim, (x, y),
-                                            Array(impl(*operands[1]), out_aval))
+                    out = Array(impl(*operands[1]), out_aval)
+                    tape = operands[0]
+                    return out if tape is None else tape.record_broadcast(prim, (x, y), out)
             elif aval.dtype == y.aval.dtype and aval.weak == y.aval.weak \
                     and aval.dtype.kind in allowed:
                 # traced, one type, two shapes: only broadcasting to do
@@ -121,8 +123,9 @@ def _unary(prim, name, kinds=None):
         if kinds is None or getattr(x, "aval", _NO_AVAL).dtype.kind in kinds:
             operands = concrete(x)
             if operands is not None:     # eager (or recorded) and no conversion to do
-                return result(operands, prim, _NO_PARAMS, (x,),
-                              Array(impl(*operands[1]), output_aval((x,))))
+                out = Array(impl(*operands[1]), output_aval((x,)))
+                tape = operands[0]
+                return out if tape is None else tape.record(prim, _NO_PARAMS, (x,), out)
         x = as_operand(x)
         if kinds is not None:
             x = _to_kind(x, kinds, name)

@@ -15,7 +15,7 @@ from xla_like.primitives.shape_rules import (as_int, check_axes, check_kind,
                                              check_pairs, check_positive_tuple,
                                              check_preferred_type, check_same_dtype,
                                              windowed_sizes)
-from xla_like.primitives.quiet import quietly
+from xla_like.primitives.quiet import ERROR_STATE, quiet_state, quietly
 from xla_like.primitives.structural import pad_array
 
 __all__ = ["dot_general_p", "conv_general_dilated_p"]
@@ -86,7 +86,11 @@ def _dot_general_impl(lhs, rhs, dimension_numbers, preferred_element_type):
         # a matrix/vector product: BLAS directly on (transposed) views, the common case
         a = lhs if lc[0] == lhs.ndim - 1 else lhs.T
         b = rhs if rc[0] == 0 else rhs.T
-        out = quietly(np.matmul, a, b)
+        token = ERROR_STATE.set(quiet_state())       # ``quietly``, inlined: the hot path
+        try:
+            out = np.matmul(a, b)
+        finally:
+            ERROR_STATE.reset(token)
         return out if type(out) is np.ndarray else np.asarray(out)    # vector . vector
     out_dtype = preferred_element_type or lhs.dtype
     lf, rf = _free(lhs.ndim, lc, lb), _free(rhs.ndim, rc, rb)

@@ -9,12 +9,25 @@ between large products, where the interpreter runs from cold caches, that measur
 bare).  This sets NumPy's error-state context variable directly and falls back to
 ``np.errstate`` if that private hook is ever missing.
 """
+import contextvars
+import functools
+
 import numpy as np
 
 try:
     from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
 except ImportError:                                     # pragma: no cover
     _extobj_contextvar = None
+
+# For the hottest call sites (the matrix product, reductions), with no frame at all:
+#     token = ERROR_STATE.set(quiet_state()); try: ... finally: ERROR_STATE.reset(token)
+if _extobj_contextvar is not None:
+    ERROR_STATE = _extobj_contextvar
+    quiet_state = functools.partial(_make_extobj, over="ignore", invalid="ignore")
+else:                                                   # pragma: no cover
+    # without the hook those sites warn as NumPy does (``quietly`` still is quiet)
+    ERROR_STATE = contextvars.ContextVar("functorch_lite_unused_error_state")
+    quiet_state = type(None)
 
 
 def quietly(fn, *args, **kwargs):

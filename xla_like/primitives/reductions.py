@@ -9,7 +9,7 @@ import numpy as np
 from xla_like import dtypes
 from xla_like.ir import ShapedArray
 from xla_like.primitive import Primitive
-from xla_like.primitives.quiet import quietly
+from xla_like.primitives.quiet import ERROR_STATE, quiet_state
 from xla_like.primitives.shape_rules import check_axes, check_axis, check_dtype, check_kind
 
 __all__ = ["reduce_sum_p", "reduce_prod_p", "reduce_max_p", "reduce_min_p", "reduce_and_p",
@@ -64,7 +64,11 @@ def _reduction(name):
         initial = initials.get(x.dtype)
         if initial is None:
             initial = initials[x.dtype] = identity(x.dtype)
-        out = quietly(ufunc.reduce, x, axis=axes, dtype=x.dtype, initial=initial)
+        token = ERROR_STATE.set(quiet_state())       # ``quietly``, inlined: the hot path
+        try:
+            out = ufunc.reduce(x, axis=axes, dtype=x.dtype, initial=initial)
+        finally:
+            ERROR_STATE.reset(token)
         return out if type(out) is np.ndarray else np.asarray(out, dtype=x.dtype)
     return Primitive(name, abstract_eval, impl)
 
