@@ -6,6 +6,8 @@ Bool products are computed in int32 and turned back into bools (any nonzero term
 """
 import operator
 
+import numpy as np
+
 from transforms.array import Array
 from transforms.core import bind
 from xla_like import dtypes
@@ -15,6 +17,7 @@ from functorch_lite.numpy._convert import (as_operand, broadcast_shapes, broadca
 from functorch_lite.numpy._shape import expand_dims, normalize_axis, ravel, squeeze
 from functorch_lite.numpy import _ufuncs as uf
 from functorch_lite.numpy._fast import OutputAvals, concrete
+from xla_like.primitives.quiet import ERROR_STATE, quiet_state
 
 
 def _dot_general(a, b, contract, batch=((), ()), preferred_element_type=None):
@@ -67,7 +70,14 @@ def matmul(a, b, *, preferred_element_type=None):
     if preferred_element_type is None and _plain_matrices(a, b):
         operands = concrete(a, b)
         if operands is not None:
-            out = Array(_matrix_product(*operands[1], **_MATRIX_PARAMS), _matrix_aval((a, b)))
+            # dot_general's implementation for this layout, inlined (the hot path of
+            # eager training): np.matmul with overflow/invalid warnings off
+            token = ERROR_STATE.set(quiet_state())
+            try:
+                value = np.matmul(*operands[1])
+            finally:
+                ERROR_STATE.reset(token)
+            out = Array(value, _matrix_aval((a, b)))
             tape = operands[0]
             return out if tape is None else tape.record(P.dot_general_p, _MATRIX_PARAMS, (a, b), out)
         return bind(P.dot_general_p, a, b, **_MATRIX_PARAMS)
@@ -86,7 +96,6 @@ def matmul(a, b, *, preferred_element_type=None):
 
 _MATRIX_PRODUCT = (((1,), (0,)), ((), ()))
 _MATRIX_PARAMS = {"dimension_numbers": _MATRIX_PRODUCT, "preferred_element_type": None}
-_matrix_product = P.dot_general_p.impl
 _matrix_aval = OutputAvals(P.dot_general_p, _MATRIX_PARAMS)
 
 
