@@ -10,6 +10,7 @@ import numpy as np
 
 from transforms import jvp as jvp_mod
 from transforms import ops
+from transforms.array import Array
 from transforms.core import bind
 from transforms.jvp import Zero, float0, tangent_aval
 from transforms.linearize import backward_pass, linearize_flat
@@ -55,8 +56,11 @@ def _flat_fun(fun, args, kwargs, argnums, has_aux, out_store):
             out, aux = out
         out_leaves, out_tree = tree_flatten(out)
         out_store["tree"], out_store["aux"] = out_tree, aux
-        return [as_operand(x, "output") for x in out_leaves]
-    return flat, [as_operand(x, "argument") for x in leaves], in_tree
+        return [x if type(x) in _OPERANDS else as_operand(x, "output") for x in out_leaves]
+    return flat, [x if type(x) is Array else as_operand(x, "argument") for x in leaves], in_tree
+
+
+_OPERANDS = (Array, TapeTracer)     # already operands: as_operand would return them as is
 
 
 def _strip_aux(aux):
@@ -136,7 +140,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
         nums = _check_argnums(argnums, len(args), "grad")
         store = {}
         flat, leaves, in_tree = _flat_fun(fun, args, kwargs, nums, has_aux, store)
-        diff_mask = [dtypes.is_inexact(x.aval.dtype) for x in leaves]
+        diff_mask = [x.aval.dtype.kind in "fc" for x in leaves]        # inexact dtypes
         outs, out_zero, backward = _reverse(flat, leaves, diff_mask)
         out = tree_unflatten(store["tree"], outs)
         _check_scalar_output(outs)
