@@ -103,7 +103,8 @@ class custom_jvp(_CustomBase):
         return jvp
 
     def __call__(self, *args, **kwargs):
-        args = self._positional(args, kwargs)
+        if kwargs or len(args) != self._n_positional:
+            args = self._positional(args, kwargs)
         if self.jvp is None:
             raise AttributeError(f"custom_jvp {self.__name__}: no JVP rule; call defjvp first")
         if current_interpreter() is None or cd.running_own_rule(self):

@@ -64,7 +64,8 @@ _EAGER_CACHE_LIMIT = 20_000
 def cached_abstract_eval(prim, args, params):
     """``prim.abstract_eval`` on the avals of ``args`` (anything with ``.aval``), cached by
     (primitive, avals, params); outputs are interned."""
-    key = (prim, *[a.aval for a in args], *params.items())
+    key = ((prim, args[0].aval, *params.items()) if len(args) == 1 else   # (no comprehension:
+           (prim, *[a.aval for a in args], *params.items()))               # a call per use)
     try:
         return _eager_avals[key]
     except KeyError:

@@ -202,20 +202,22 @@ class TapeInterpreter(Interpreter):
         self.eqns.append((prim, params, tuple(slots), (slot,)))
         return TapeTracer(self, out, slot)
 
-    def record(self, prim, params, args, out):
+    def record(self, prim, params, args, out, slots=None):
         """Record ``prim`` on ``args`` (recorded values or Arrays) whose result ``out``
         (one Array) the caller computed; ``out`` itself when no argument is recorded.
-        (The NumPy layer's eager fast paths call this once per operation, between
-        large array operations: it is written to make few calls.)"""
-        slots = self._slots(args)
-        if slots is None:
-            return out
+        ``slots``: the arguments' slots where the caller found them (None for the
+        others), to skip that search.  (The NumPy layer's eager fast paths call this
+        once per operation, between large array operations: it makes few calls.)"""
+        if slots is None or None in slots:
+            slots = self._slots(args, slots)
+            if slots is None:
+                return out
         values = self.values
         values.append(out)
         self.eqns.append((prim, params, tuple(slots), (len(values) - 1,)))
         return TapeTracer(self, out, len(values) - 1)
 
-    def record_broadcast(self, prim, args, out):
+    def record_broadcast(self, prim, args, out, slots=None):
         """Record ``prim`` on ``args`` (recorded values or Arrays) whose result ``out``
         the caller computed with NumPy broadcasting: a ``broadcast_in_dim`` for each
         operand of another shape, as the general path binds, then ``prim``.  The
@@ -226,8 +228,8 @@ class TapeInterpreter(Interpreter):
             if a.aval.shape != shape:
                 break
         else:
-            return self.record(prim, _NO_PARAMS, args, out)
-        slots = self._slots(args)
+            return self.record(prim, _NO_PARAMS, args, out, slots)
+        slots = self._slots(args, slots)
         if slots is None:
             return out
         for i, a in enumerate(args):
@@ -243,21 +245,23 @@ class TapeInterpreter(Interpreter):
         self.eqns.append((prim, _NO_PARAMS, tuple(slots), (len(self.values) - 1,)))
         return TapeTracer(self, out, len(self.values) - 1)
 
-    def _slots(self, args):
+    def _slots(self, args, known=None):
         """The slot of each argument (leaves recorded as needed), or None when no
-        argument is one of this tape's recorded values."""
-        slots, own = [], False
-        for a in args:
-            if type(a) is TapeTracer and a._interp is self:
-                slots.append(a.id)
-                own = True
-            else:
-                slots.append(None)
-        if not own:
-            return None
-        if None in slots:
-            slots = [self._leaf(a) if s is None else s for s, a in zip(slots, args)]
-        return slots
+        argument is one of this tape's recorded values.  ``known``: the recorded
+        arguments' slots, None for the others, when the caller has them."""
+        if known is None:
+            known, own = [], False
+            for a in args:
+                if type(a) is TapeTracer and a._interp is self:
+                    known.append(a.id)
+                    own = True
+                else:
+                    known.append(None)
+            if not own:
+                return None
+        if None in known:
+            return [self._leaf(a) if s is None else s for s, a in zip(known, args)]
+        return known
 
     def concrete_values(self, args):
         """The Arrays behind ``args`` (Arrays or this tape's recorded values), or None

@@ -17,9 +17,11 @@ from transforms.tape import TapeInterpreter, TapeTracer
 
 
 def concrete(*args):
-    """``(tape, values)`` when every operand is concrete: Arrays with no transform
-    active (``tape`` None), or Arrays and values recorded by the outermost ``grad``
-    tape; else None.  ``values`` are the NumPy arrays."""
+    """``(tape, values, slots)`` when every operand is concrete: Arrays with no
+    transform active, or Arrays and values recorded by the outermost ``grad`` tape;
+    else None.  ``values`` are the NumPy arrays; ``tape`` is None unless an operand is
+    recorded, and then ``slots`` holds each recorded operand's slot (None for the
+    others), for ``tape.record(..., slots)``."""
     interp = current_interpreter()
     values = []
     if interp is None:
@@ -27,17 +29,22 @@ def concrete(*args):
             if type(a) is not Array:
                 return None
             values.append(a._value)
-        return None, values
+        return None, values, None
     if type(interp) is not TapeInterpreter or interp.parent is not None \
             or interp.upgrade is not None:
         return None
+    slots, own = [], False
     for a in args:
         if type(a) is TapeTracer and a._interp is interp:
+            slots.append(a.id)
+            own = True
             a = a.value
+        else:
+            slots.append(None)
         if type(a) is not Array:
             return None
         values.append(a._value)
-    return interp, values
+    return (interp, values, slots) if own else (None, values, None)
 
 
 def bind_concrete(prim, args, params):
@@ -48,7 +55,7 @@ def bind_concrete(prim, args, params):
         return bind(prim, *args, **params)
     out = Array(prim.impl(*operands[1], **params), cached_abstract_eval(prim, args, params))
     tape = operands[0]
-    return out if tape is None else tape.record(prim, params, args, out)
+    return out if tape is None else tape.record(prim, params, args, out, operands[2])
 
 
 class OutputAvals:

@@ -78,11 +78,16 @@ def no_out(out, name):
 
 def _accumulating(prim, identity, combine, name):
     def fn(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-        no_out(out, name)
+        if out is not None:
+            no_out(out, name)
         a = as_operand(a)
-        axes = normalize_axes(axis, a.aval.ndim, name)
-        target = _sum_dtype(a.aval.dtype) if dtype is None else dtypes.canonicalize(dtype)
-        a = _masked(_with_dtype(a, target), where, identity)
+        axes = normalize_axes(axis, len(a.aval.shape), name)
+        source = a.aval.dtype
+        target = _WIDENED.get(source, source) if dtype is None else dtypes.canonicalize(dtype)
+        if target != source or a.aval.weak:     # (the common float sum converts nothing)
+            a = _with_dtype(a, target)
+        if where is not None:
+            a = _masked(a, where, identity)
         result = _reduce(prim, a, axes, keepdims)
         return result if initial is None else combine(result, initial)
     fn.__name__ = fn.__qualname__ = name
@@ -107,9 +112,10 @@ prod.__doc__ = """Product over ``axis``; small ints and bools accumulate in int3
 
 def _extremum(prim, combine, name):
     def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-        no_out(out, name)
+        if out is not None:
+            no_out(out, name)
         a = as_operand(a)
-        axes = normalize_axes(axis, a.aval.ndim, name)
+        axes = normalize_axes(axis, len(a.aval.shape), name)
         if initial is None:
             if where is not None:
                 raise ValueError(f"{name}: reducing with where= needs initial= (the value "

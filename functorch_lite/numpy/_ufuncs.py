@@ -47,7 +47,7 @@ def _binary(prim, name, kinds=None, on_bool=None):
                     if out_aval is not None:          # eager, type already checked
                         out = Array(impl(*operands[1]), out_aval)
                         tape = operands[0]
-                        return out if tape is None else tape.record(prim, _NO_PARAMS, (x, y), out)
+                        return out if tape is None else tape.record(prim, _NO_PARAMS, (x, y), out, operands[2])
                 return bind(prim, x, y)
             operands = concrete(x, y)
             if operands is not None:
@@ -62,7 +62,7 @@ def _binary(prim, name, kinds=None, on_bool=None):
                 if out_aval is not None:
                     out = Array(impl(*operands[1]), out_aval)
                     tape = operands[0]
-                    return out if tape is None else tape.record_broadcast(prim, (x, y), out)
+                    return out if tape is None else tape.record_broadcast(prim, (x, y), out, operands[2])
             elif aval.dtype == y.aval.dtype and aval.weak == y.aval.weak \
                     and aval.dtype.kind in allowed:
                 # traced, one type, two shapes: only broadcasting to do
@@ -125,7 +125,7 @@ def _unary(prim, name, kinds=None):
             if operands is not None:     # eager (or recorded) and no conversion to do
                 out = Array(impl(*operands[1]), output_aval((x,)))
                 tape = operands[0]
-                return out if tape is None else tape.record(prim, _NO_PARAMS, (x,), out)
+                return out if tape is None else tape.record(prim, _NO_PARAMS, (x,), out, operands[2])
         x = as_operand(x)
         if kinds is not None:
             x = _to_kind(x, kinds, name)
