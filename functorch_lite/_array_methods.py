@@ -32,6 +32,7 @@ _BINARY = {
     "matmul": fnp.matmul, "floordiv": fnp.floor_divide, "mod": fnp.remainder,
     "lshift": fnp.left_shift, "rshift": fnp.right_shift,
 }
+_COMMUTATIVE = ("add", "mul", "and", "or", "xor")
 _COMPARE = {"eq": fnp.equal, "ne": fnp.not_equal, "lt": fnp.less, "le": fnp.less_equal,
             "gt": fnp.greater, "ge": fnp.greater_equal}
 
@@ -127,7 +128,9 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
 def attach(cls):
     for name, fn in _BINARY.items():
         setattr(cls, f"__{name}__", fn)
-        setattr(cls, f"__r{name}__", _swap(fn))
+        # ``2.0 * x`` is ``x * 2.0`` bit for bit (IEEE + and * commute, complex too):
+        # no swapping wrapper on those
+        setattr(cls, f"__r{name}__", fn if name in _COMMUTATIVE else _swap(fn))
     for name, fn in _COMPARE.items():
         setattr(cls, f"__{name}__", fn)
     for name, fnp_name in _METHODS.items():

@@ -7,6 +7,7 @@ types registered with ``register_pytree_node`` or ``register_dataclass``::
     tree_unflatten(treedef, leaves)
 """
 import dataclasses
+import itertools
 from typing import NamedTuple
 
 
@@ -121,7 +122,7 @@ def _node_type(x):
 
 class PyTreeDef:
     """The structure of a pytree (hashable; equal structures compare equal)."""
-    __slots__ = ("node_type", "aux", "children", "num_leaves", "key")
+    __slots__ = ("node_type", "aux", "children", "num_leaves", "key", "flat_sequence")
 
     def __init__(self, node_type, aux, children):
         self.node_type = node_type      # None for a leaf
@@ -131,6 +132,9 @@ class PyTreeDef:
         # nested tuples: hashing and comparing them runs in C (cache keys of jit calls)
         self.key = None if node_type is None else (node_type, aux,
                                                     tuple([c.key for c in self.children]))
+        # a tuple or list of leaves: rebuilt from an iterator in C (``_build``)
+        self.flat_sequence = (node_type in (tuple, list)
+                              and all(c.node_type is None for c in self.children))
 
     @property
     def num_nodes(self):
@@ -256,6 +260,8 @@ def _build(treedef, it):
     node_type = treedef.node_type
     if node_type is None:
         return next(it)
+    if treedef.flat_sequence:
+        return node_type(itertools.islice(it, len(treedef.children)))
     children = [next(it) if c.node_type is None else _build(c, it) for c in treedef.children]
     if node_type is tuple:
         return tuple(children)
