@@ -534,15 +534,14 @@ def test_abstract_eval_rejects_bad_input(prim, avals, params, error):
 
 
 @given(st.integers(0, 2**31 - 1), st.sampled_from([np.float32, np.float64, np.int16, np.uint8]),
-       st.sampled_from(["array", "zero", "negative zero"]))
-def test_select_n_copies_bits_exactly(seed, dtype, on_false_kind):
-    """select_n's bit-operation impl (with its one-``and`` path for a broadcast +0.0)
+       st.sampled_from(["array", "zero", "negative zero"]), st.sampled_from([(5, 7), ()]))
+def test_select_n_copies_bits_exactly(seed, dtype, on_false_kind, shape):
+    """select_n's bit-operation impl (with its one-multiply path for a broadcast +0.0)
     gives NumPy's ``where`` bit for bit: NaN payloads, -0.0 and any mask."""
     rng = np.random.default_rng(seed)
-    shape = (5, 7)
     bits = rng.integers(0, 256, size=(*shape, np.dtype(dtype).itemsize), dtype=np.uint8)
     on_true = bits.view(dtype).reshape(shape)
-    pred = rng.random(shape) < 0.5
+    pred = np.asarray(rng.random(shape) < 0.5)
     fill = {"array": None, "zero": 0, "negative zero": -0.0}[on_false_kind]
     if fill is None:
         on_false = rng.integers(0, 100, shape).astype(dtype)

@@ -237,7 +237,7 @@ def _select_bits(pred, on_true, on_false):
     if _broadcast_zero_bits(on_false, unsigned):
         return np.multiply(on_true.view(unsigned), flags, dtype=unsigned).view(on_true.dtype)
     false_bits = on_false.view(unsigned)
-    out = np.bitwise_xor(on_true.view(unsigned), false_bits)
+    out = np.asarray(np.bitwise_xor(on_true.view(unsigned), false_bits))   # 0-d too
     np.multiply(out, flags, out=out, dtype=unsigned)
     out ^= false_bits
     return out.view(on_true.dtype)
