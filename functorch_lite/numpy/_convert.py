@@ -191,7 +191,10 @@ def _recorded_with_scalar(prim, array, scalar, swap):
     literal = Array(np.asarray(value), _scalar_aval(aval.dtype, aval.weak))
     x = operands[1][0]
     out = Array(prim.impl(value, x) if swap else prim.impl(x, value), out_aval)
-    args, slots = ((literal, array), [None, array.id]) if swap else ((array, literal), [array.id, None])
+    if swap:
+        args, slots = (literal, array), [None, array.id]
+    else:
+        args, slots = (array, literal), [array.id, None]
     return operands[0].record_broadcast(prim, args, out, slots)
 
 

@@ -79,8 +79,8 @@ def matmul(a, b, *, preferred_element_type=None):
                 ERROR_STATE.reset(token)
             out = Array(value, _matrix_aval((a, b)))
             tape = operands[0]
-            return out if tape is None else tape.record(P.dot_general_p, _MATRIX_PARAMS, (a, b), out,
-                                                       operands[2])
+            return out if tape is None else tape.record(
+                P.dot_general_p, _MATRIX_PARAMS, (a, b), out, operands[2])
         return bind(P.dot_general_p, a, b, **_MATRIX_PARAMS)
     a, b = _operands(a, b)
     if a.aval.ndim == 0 or b.aval.ndim == 0:

@@ -41,13 +41,16 @@ def _binary(prim, name, kinds=None, on_bool=None):
             aval = x.aval
             # same (interned) aval of an allowed kind: nothing to promote or convert
             if aval is y.aval and aval.dtype.kind in allowed:
-                operands = concrete(x, y)
-                if operands is not None:
-                    out_aval = known_outputs.get(id(aval))
-                    if out_aval is not None:          # eager, type already checked
+                out_aval = known_outputs.get(id(aval))      # None: not checked yet
+                if out_aval is not None:
+                    if type(x) is Array and type(y) is Array and current_interpreter() is None:
+                        return Array(impl(x._value, y._value), out_aval)   # plain eager
+                    operands = concrete(x, y)
+                    if operands is not None:                # recorded by grad
                         out = Array(impl(*operands[1]), out_aval)
                         tape = operands[0]
-                        return out if tape is None else tape.record(prim, _NO_PARAMS, (x, y), out, operands[2])
+                        return out if tape is None else tape.record(
+                            prim, _NO_PARAMS, (x, y), out, operands[2])
                 return bind(prim, x, y)
             operands = concrete(x, y)
             if operands is not None:
@@ -62,7 +65,8 @@ def _binary(prim, name, kinds=None, on_bool=None):
                 if out_aval is not None:
                     out = Array(impl(*operands[1]), out_aval)
                     tape = operands[0]
-                    return out if tape is None else tape.record_broadcast(prim, (x, y), out, operands[2])
+                    return out if tape is None else tape.record_broadcast(
+                        prim, (x, y), out, operands[2])
             elif aval.dtype == y.aval.dtype and aval.weak == y.aval.weak \
                     and aval.dtype.kind in allowed:
                 # traced, one type, two shapes: only broadcasting to do
@@ -125,7 +129,8 @@ def _unary(prim, name, kinds=None):
             if operands is not None:     # eager (or recorded) and no conversion to do
                 out = Array(impl(*operands[1]), output_aval((x,)))
                 tape = operands[0]
-                return out if tape is None else tape.record(prim, _NO_PARAMS, (x,), out, operands[2])
+                return out if tape is None else tape.record(
+                    prim, _NO_PARAMS, (x,), out, operands[2])
         x = as_operand(x)
         if kinds is not None:
             x = _to_kind(x, kinds, name)
