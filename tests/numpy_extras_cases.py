@@ -8,23 +8,16 @@ keyword arguments (``kwargs``, closed over by ``jit``); ``numpy`` is the referen
 ``fnp.<name>(*arrays, **kwargs)``).  ``static=True`` marks functions that answer with
 Python values (type predicates); ``traced='raises'`` marks eager-only variants.
 """
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from functorch_lite import numpy as fnp
 
-from table_harness import B, F, I  # noqa: F401 (the cases' argument makers)
+from table_harness import B, F, I, TableCase  # noqa: F401 (the cases' argument makers)
 
 @dataclass
-class Case:
-    make: Callable                      # rng -> tuple of positional arrays (pytrees ok)
-    kwargs: dict = field(default_factory=dict)
-    numpy: Callable = None              # reference; defaults to np.<name>(*arrays, **kwargs)
-    differentiable: bool = True
-    diff_argnums: tuple = None          # which positional args check_grads varies
-    call: Callable = None               # default fnp.<name>(*arrays, **kwargs)
+class Case(TableCase):
     static: bool = False                # answers with Python values (predicates)
     traced: str = "ok"                  # "raises": eager only
     tol: float = 1e-6

@@ -1,11 +1,25 @@
 """Pieces the table-driven NumPy tests share (test_numpy_manipulation.py,
-test_numpy_extras.py, test_numpy_core_table*.py): random argument makers, pytree
+test_numpy_extras.py, test_numpy_core_table*.py): the row type, random argument makers, pytree
 stacking for the vmap-vs-loop checks, and ``check_grads`` in some arguments only."""
+from dataclasses import dataclass, field
+from typing import Callable
+
 import numpy as np
 import pytest
 
 from functorch_lite.test_util import check_grads
 from transforms.pytree import tree_flatten, tree_map, tree_unflatten
+
+
+@dataclass
+class TableCase:
+    """One row of a NumPy-function table; each table adds the checks it knows."""
+    make: Callable                      # random source -> tuple of positional args (pytrees ok)
+    kwargs: dict = field(default_factory=dict)
+    numpy: Callable = None              # reference; defaults to NumPy's function of the name
+    differentiable: bool = True
+    diff_argnums: tuple = None          # which positional args check_grads varies
+    call: Callable = None               # our call; defaults to fnp.<name>(*args, **kwargs)
 
 
 def F(rng, *shape):

@@ -18,8 +18,7 @@ A name is registered as non-differentiable when none of its cases is differentia
 a case with float inputs and float outputs must say ``why`` it is not
 (``test_declared_non_differentiable_cases_say_why``).
 """
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -33,21 +32,15 @@ from functorch_lite.scipy import linalg as fsl, special as fsp
 from functorch_lite.test_util import check_grads
 from transforms.pytree import tree_flatten, tree_map, tree_unflatten
 
-from table_harness import check_grads_in, stack_trees
+from table_harness import TableCase, check_grads_in, stack_trees
 
 
 # ---- the harness ----------------------------------------------------------------------------
 
 @dataclass
-class Case:
-    make: Callable                      # Draw -> tuple of positional arguments (pytrees ok)
-    kwargs: dict = field(default_factory=dict)
-    numpy: Callable = None              # reference; defaults to NumPy's function of the name
-    differentiable: bool = True
-    diff_argnums: tuple = None          # which positional args check_grads varies
+class Case(TableCase):                  # ``make`` takes a Draw
     vmap: bool = True
     jit: bool = True
-    call: Callable = None               # our call; defaults to the function of the name
     order: int = 1                      # check_grads order
     tol: float = None                   # value tolerance (default: by dtype)
     why: str = ""                       # why float -> float is not differentiable

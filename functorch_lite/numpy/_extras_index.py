@@ -60,9 +60,7 @@ def tril_indices(n, k=0, m=None):
     >>> [i.tolist() for i in tril_indices(2)]
     [[0, 1, 1], [0, 0, 1]]
     """
-    rows, cols = np.tril_indices(operator.index(n), operator.index(k),
-                                 None if m is None else operator.index(m))
-    return _const_index(rows), _const_index(cols)
+    return _triangle_indices(np.tril_indices, n, k, m)
 
 
 def triu_indices(n, k=0, m=None):
@@ -71,8 +69,13 @@ def triu_indices(n, k=0, m=None):
     >>> [i.tolist() for i in triu_indices(2)]
     [[0, 0, 1], [0, 1, 1]]
     """
-    rows, cols = np.triu_indices(operator.index(n), operator.index(k),
-                                 None if m is None else operator.index(m))
+    return _triangle_indices(np.triu_indices, n, k, m)
+
+
+def _triangle_indices(numpy_indices, n, k, m):
+    """The indices depend only on the sizes: NumPy's, as constants."""
+    rows, cols = numpy_indices(operator.index(n), operator.index(k),
+                               None if m is None else operator.index(m))
     return _const_index(rows), _const_index(cols)
 
 

@@ -31,7 +31,7 @@ def concrete(*args):
             values.append(a._value)
         return None, values, None
     if type(interp) is not TapeInterpreter or interp.parent is not None \
-            or interp.upgrade is not None:
+            or interp.upgrade is not None:      # ``tape.recording_tape()``, inlined
         return None
     slots, own = [], False
     for a in args:

@@ -32,6 +32,7 @@ from llvmlite import ir
 from xla_like.backends.llvm.engine import new_module, new_target_machine
 from xla_like.backends.native import DATA_OFFSET
 from xla_like.ir import Var
+from xla_like.primitives.contractions import matrix_product_transposes
 
 _I8, _I32, _I64, _PTR = ir.IntType(8), ir.IntType(32), ir.IntType(64), ir.PointerType()
 # NumPy 2's wheels ship OpenBLAS with 64-bit integers and prefixed, suffixed names
@@ -206,22 +207,15 @@ def _emit(plan, calls):
     return str(e.module)
 
 
-def _other_result_type(preferred, dtype):
-    # not ``preferred not in (None, dtype)``: NumPy's float64 dtype equals None
-    return preferred is not None and preferred != dtype
-
-
 def _gemm_layout(eqn):
     """``(trans_a, trans_b, m, n, k, lda, ldb)`` of a ``dot_general`` of two C-contiguous
     float matrices contracting one axis each (either one), for row-major
     ``cblas_?gemm``; None for anything else (batch axes, vectors, mixed dtypes)."""
     lhs, rhs = (a.aval for a in eqn.inputs)
-    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
-    if (lhs.ndim != 2 or rhs.ndim != 2 or lhs.dtype != rhs.dtype or lhs.dtype not in _GEMM
-            or lb or rb or len(lc) != 1 or len(rc) != 1
-            or _other_result_type(eqn.params["preferred_element_type"], lhs.dtype)):
+    transposes = matrix_product_transposes(lhs, rhs, **eqn.params)
+    if transposes is None or lhs.ndim != 2 or rhs.ndim != 2 or lhs.dtype not in _GEMM:
         return None
-    trans_a, trans_b = lc[0] == 0, rc[0] == 1
+    trans_a, trans_b = transposes
     m, k = lhs.shape[::-1] if trans_a else lhs.shape
     n = rhs.shape[0] if trans_b else rhs.shape[1]
     return trans_a, trans_b, m, n, k, lhs.shape[1], rhs.shape[1]

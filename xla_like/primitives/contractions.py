@@ -77,15 +77,32 @@ def _as_matrices(x, batch, free, contract, contract_last):
     return moved.reshape(sizes)
 
 
+def matrix_product_transposes(lhs, rhs, dimension_numbers, preferred_element_type):
+    """``(transpose lhs?, transpose rhs?)`` when this ``dot_general`` is one matrix or
+    vector product of operands of one type (no batch axes, one contracted axis each,
+    no wider result type): ``np.matmul`` of the (transposed) operands, which BLAS runs
+    on views; None otherwise.  ``lhs``/``rhs``: arrays or avals.  Every path that runs
+    such a product (this implementation, backward schedules, native loops) asks here.
+
+    >>> matrix_product_transposes(np.ones((3, 2)), np.ones((3, 4)), (((0,), (0,)), ((), ())), None)
+    (True, False)
+    """
+    (lc, rc), (lb, _) = dimension_numbers
+    if (lb or len(lc) != 1 or not 0 < lhs.ndim <= 2 or not 0 < rhs.ndim <= 2
+            or lhs.dtype != rhs.dtype
+            # not ``preferred in (None, dtype)``: NumPy's float64 dtype equals None
+            or (preferred_element_type is not None and preferred_element_type != lhs.dtype)):
+        return None
+    return lc[0] != lhs.ndim - 1, rc[0] != 0
+
+
 def _dot_general_impl(lhs, rhs, dimension_numbers, preferred_element_type):
     (lc, rc), (lb, rb) = dimension_numbers
-    if (not lb and len(lc) == 1 and 0 < lhs.ndim <= 2 and 0 < rhs.ndim <= 2
-            and lhs.dtype == rhs.dtype
-            and (preferred_element_type is None or preferred_element_type == lhs.dtype)):
-        # (not ``in (None, dtype)``: a dtype equals None when it is float64)
+    transposes = matrix_product_transposes(lhs, rhs, dimension_numbers, preferred_element_type)
+    if transposes is not None:
         # a matrix/vector product: BLAS directly on (transposed) views, the common case
-        a = lhs if lc[0] == lhs.ndim - 1 else lhs.T
-        b = rhs if rc[0] == 0 else rhs.T
+        a = lhs.T if transposes[0] else lhs
+        b = rhs.T if transposes[1] else rhs
         token = ERROR_STATE.set(quiet_state())       # ``quietly``, inlined: the hot path
         try:
             out = np.matmul(a, b)
